@@ -1,0 +1,38 @@
+"""The admin shell (Flask-Admin 2): menu from enabled plugins and permissions."""
+
+from flask import g, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.theme import Bootstrap4Theme
+
+from core.admin.views import GatedMixin
+
+
+class ErpIndexView(GatedMixin, AdminIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("erp/home.html")
+
+    def inaccessible_callback(self, name, **kwargs):
+        if g.get("erp_user") is None:
+            return redirect(url_for("auth.login", next=request.full_path))
+        return super().inaccessible_callback(name, **kwargs)
+
+
+def init_admin(app, registry) -> Admin:
+    admin = Admin(
+        app,
+        name="ERP",
+        url="/admin",
+        index_view=ErpIndexView(name="Home", url="/admin"),
+        theme=Bootstrap4Theme(base_template="erp/admin_master.html", fluid=True),
+    )
+    for plugin, views in registry.per_plugin("erp_admin_views"):
+        for view in views:
+            view.erp_plugin = plugin
+            admin.add_view(view)
+
+    @app.route("/")
+    def _root():
+        return redirect(url_for("admin.index"))
+
+    return admin

@@ -1,0 +1,89 @@
+"""Login throttling and API tokens."""
+
+import hashlib
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import ApiToken, Company, User
+
+log = logging.getLogger("erp.auth")
+
+
+class LoginRefused(Exception):
+    """Bad credentials or a locked account; the message is safe to show."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def authenticate(email: str, password: str) -> User:
+    """Check a password. Repeated failures lock the account for a while and are logged."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        log.warning("login failed for unknown or inactive user %r", email)
+        raise LoginRefused("invalid email or password")
+    if user.locked_until and user.locked_until > _now():
+        log.warning("login refused for locked user %s", user.email)
+        raise LoginRefused("account locked after repeated failures; try again later")
+    if not user.check_password(password):
+        user.failed_logins += 1
+        cfg = current_app.config
+        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+            user.locked_until = _now() + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+            log.warning(
+                "user %s locked after %s failed logins", user.email, cfg["LOGIN_MAX_FAILURES"]
+            )
+        else:
+            log.warning("login failed for user %s (%s in a row)", user.email, user.failed_logins)
+        db.session.commit()
+        raise LoginRefused("invalid email or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.commit()
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, company: Company, name: str) -> str:
+    """Create a token for ``user`` in ``company``; the plain token is returned once only."""
+    token = "erp_" + secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(
+            user=user,
+            company_id=company.id,
+            name=name,
+            token_hash=_digest(token),
+            prefix=token[:12],
+            created_at=_now(),
+        )
+    )
+    db.session.commit()
+    return token
+
+
+def token_owner(token: str) -> ApiToken | None:
+    row = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+        .execution_options(erp_unscoped=True)
+    )
+    if row is None or not row.user.active:
+        return None
+    return row
+
+
+def revoke_token(token_id: int) -> None:
+    row = db.session.get(ApiToken, token_id)
+    if row is not None:
+        row.revoked_at = _now()
+        db.session.commit()

@@ -1,0 +1,1 @@
+"""The built-in business plugins; each registers through the ``erp.plugins`` entry points."""
