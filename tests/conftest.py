@@ -10,6 +10,7 @@ import types
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 PG_URL = os.environ.get(
     "ERP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/erp_test"
@@ -83,8 +84,6 @@ def app(database_url):
 
 
 def _wipe(db):
-    from core.plugins import state
-
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
@@ -95,7 +94,7 @@ def _wipe(db):
             for t in tables:
                 conn.execute(t.delete())
     # Ids restart after a wipe, so a cached (company id, rev) could describe a former company.
-    state._enabled_cache.clear()
+    current_app.extensions["erp_plugins"].company_cache.clear()
 
 
 @pytest.fixture

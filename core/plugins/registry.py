@@ -111,6 +111,8 @@ class PluginRegistry:
         for name in self.order:
             self.pm.register(by_name[name], name=name)
         self._relays: dict[frozenset, _HookRelay] = {}
+        # Per-company cache kept by core.plugins.state: (id, plugins_rev) -> (names, relay).
+        self.company_cache: dict[tuple[int, int], tuple] = {}
         self._trace = trace
         if trace:
             self.pm.add_hookcall_monitoring(self._trace_before, self._trace_after)

@@ -11,35 +11,48 @@ from core.plugins.manifest import PluginError
 from core.plugins.registry import CORE
 from core.tenancy import company_scope
 
-# (company id, plugins_rev) -> enabled names. A change bumps the company's plugins_rev, so
-# every process sees a new key on its next request; old keys are simply never asked again.
-_enabled_cache: dict[tuple[int, int], frozenset[str]] = {}
-
 
 def registry():
     return current_app.extensions["erp_plugins"]
 
 
-def enabled_plugins(company: Company) -> frozenset[str]:
-    key = (company.id, company.plugins_rev)
-    names = _enabled_cache.get(key)
-    if names is None:
+def _company_entry(company: Company):
+    """(enabled names, hook relay) of ``company``, cached in the app's registry under
+    (company id, plugins_rev): a change bumps plugins_rev, so every process sees a new key on
+    its next request; old keys are simply never asked again."""
+    rev = company.plugins_rev
+    # Also kept on the loaded Company object: events fire per company many times a request,
+    # and the app-context lookup alone costs more than the hook call.
+    mine = vars(company).get("_erp_plugins")
+    if mine is not None and mine[0] == rev:
+        return mine[1]
+    reg = registry()
+    key = (company.id, rev)
+    entry = reg.company_cache.get(key)
+    if entry is None:
         with company_scope(company.id):
             rows = db.session.scalars(
                 select(PluginState.plugin).where(PluginState.enabled.is_(True))
             ).all()
-        names = frozenset(n for n in rows if n in registry().manifests) | {CORE}
-        _enabled_cache[key] = names
-    return names
+        names = frozenset(n for n in rows if n in reg.manifests) | {CORE}
+        if len(reg.company_cache) > 10_000:
+            reg.company_cache.clear()
+        entry = reg.company_cache[key] = (names, reg.hooks_for(names))
+    company._erp_plugins = (rev, entry)
+    return entry
+
+
+def enabled_plugins(company: Company) -> frozenset[str]:
+    return _company_entry(company)[0]
 
 
 def is_enabled(company: Company, name: str) -> bool:
-    return name == CORE or name in enabled_plugins(company)
+    return name == CORE or name in _company_entry(company)[0]
 
 
 def hooks(company: Company):
     """Hook callers for the plugins enabled in ``company``."""
-    return registry().hooks_for(enabled_plugins(company))
+    return _company_entry(company)[1]
 
 
 def _manifest(name: str):
