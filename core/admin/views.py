@@ -8,7 +8,8 @@ the menu and answers 404; a missing permission answers 403 naming the permission
 from flask import abort, g, make_response, redirect, render_template, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.form import SecureForm
+from flask_admin.form import BaseForm
+from flask_wtf import FlaskForm
 
 from core.extensions import db
 from core.permissions import has_permission
@@ -58,6 +59,14 @@ def forbidden(permission: str):
     abort(make_response(body, 403))
 
 
+class ErpForm(BaseForm):
+    """Admin forms carry Flask-WTF's CSRF token: CSRFProtect checks every POST against it, and
+    Flask-Admin's SecureForm token (a different scheme) would be refused with a 400."""
+
+    class Meta(FlaskForm.Meta):
+        pass
+
+
 class ErpView(GatedMixin, BaseView):
     """A custom admin screen."""
 
@@ -65,7 +74,7 @@ class ErpView(GatedMixin, BaseView):
 class ErpModelView(GatedMixin, ModelView):
     """A list/form screen over a model; tenancy comes from the ORM session itself."""
 
-    form_base_class = SecureForm
+    form_base_class = ErpForm
     edit_permission: str = ""
     page_size = 50
     can_export = True
