@@ -10,7 +10,7 @@ Outside a request or job (CLI, migrations) nothing is scoped.
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, event, inspect
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.orm.attributes import get_history
 
@@ -55,11 +55,41 @@ def company_scope(company_id: int | None):
         _current.reset(token)
 
 
+def _is_tenant(mapper) -> bool:
+    return mapper is not None and issubclass(mapper.class_, TenantMixin)
+
+
+def _written_companies(state) -> list:
+    """The company_id values an ORM INSERT/UPDATE would write, one per row that names it.
+
+    ``.values()`` are kept in ``_values``/``_multi_values`` (no public accessor); executemany
+    rows come as the execution parameters. An expression stays as itself: it never equals the
+    current company, so it is refused (fail closed).
+    """
+    stmt = state.statement
+    rows = [dict(stmt._values or {})]
+    rows += [row for batch in stmt._multi_values for row in batch]
+    params = state.parameters or {}
+    rows += params if isinstance(params, list) else [params]
+    found = []
+    for row in rows:
+        for key, value in row.items():
+            if getattr(key, "key", key) == "company_id":
+                found.append(getattr(value, "value", value))
+    return found
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state):
     company_id = _current.get()
     if company_id is None or state.execution_options.get("erp_unscoped"):
         return
+    if (state.is_insert or state.is_update) and _is_tenant(state.bind_mapper):
+        written = _written_companies(state)
+        if any(c != company_id for c in written):
+            raise TenantViolation("a bulk write names another company")
+        if state.is_insert and not written:
+            raise TenantViolation("a bulk INSERT under a company scope must give company_id")
     if state.is_select or state.is_update or state.is_delete:
         state.statement = state.statement.options(
             with_loader_criteria(
@@ -68,11 +98,14 @@ def _scope_statement(state):
         )
 
 
-def _owner(obj) -> int | None:
-    company_id = obj.company_id
-    if company_id is None and getattr(obj, "company", None) is not None:
-        company_id = obj.company.id
-    return company_id
+def _new_owner(obj) -> int | None:
+    """The company ``obj`` will belong to after the flush, set by id or by relationship."""
+    state = inspect(obj)
+    if "company" in state.mapper.relationships:
+        added = state.attrs.company.history.added
+        if added and added[0] is not None:
+            return added[0].id
+    return obj.company_id
 
 
 @event.listens_for(Session, "before_flush")
@@ -81,13 +114,17 @@ def _guard_writes(session, flush_context, instances):
     if company_id is None:
         return
     for obj in session.new:
-        if isinstance(obj, TenantMixin):
-            if _owner(obj) is None:
-                obj.company_id = company_id
-            elif _owner(obj) != company_id:
-                raise TenantViolation(f"{type(obj).__name__} belongs to another company")
+        if not isinstance(obj, TenantMixin):
+            continue
+        owner = _new_owner(obj)
+        if owner is None and company_id != NO_COMPANY:
+            obj.company_id = owner = company_id
+        if owner != company_id:
+            raise TenantViolation(f"new {type(obj).__name__} is not of the current company")
     for obj in list(session.dirty) + list(session.deleted):
         if not isinstance(obj, TenantMixin):
             continue
-        if get_history(obj, "company_id").deleted or _owner(obj) != company_id:
+        # The company it belonged to and the one it would belong to must both be current.
+        before = get_history(obj, "company_id").non_added()
+        if {*before, _new_owner(obj)} != {company_id}:
             raise TenantViolation(f"{type(obj).__name__} {obj.id} belongs to another company")

@@ -3,46 +3,38 @@
 Every endpoint authenticates by ``Authorization: Bearer <token>``; a token belongs to one user
 in one company, and the ORM is scoped to that company for the request. Errors share one body:
 ``{"error": {"status": 422, "message": "...", "fields": {"name": ["..."]}}}``.
+A plugin's blueprints (hook ``erp_api_blueprints``) use the helpers below.
 """
 
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, request
 from marshmallow import ValidationError
-from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
 
+from core.api.errors import error, register_error_handlers
+from core.api.pagination import paginate
 from core.auth import context
-from core.auth.services import token_owner
+from core.auth.services import mark_used, token_owner
 from core.extensions import csrf, db
 from core.models import Company
 from core.permissions import PermissionDenied, has_permission
-from core.plugins import PluginError
 from core.plugins import state as plugin_state
-from core.tenancy import TenantViolation
+from core.tenancy import TenantMixin, current_company_id
 
-
-def error(status: int, message: str, fields: dict | None = None, **extra):
-    body = {"status": status, "message": message, **extra}
-    if fields:
-        body["fields"] = fields
-    response = jsonify({"error": body})
-    response.status_code = status
-    return response
+__all__ = ["error", "get_or_404", "load_json", "paginate", "require_permission"]
 
 
 def require_permission(name: str):
     """Decorate an endpoint: 403 naming ``name`` unless the token's user holds it."""
 
     def wrap(view):
-        view.erp_permission = name
-
         @wraps(view)
         def inner(*args, **kwargs):
             if not has_permission(name):
                 raise PermissionDenied(name)
             return view(*args, **kwargs)
 
+        inner.erp_permission = name
         return inner
 
     return wrap
@@ -56,74 +48,30 @@ def load_json(schema, partial=False) -> dict:
     return schema.load(data, partial=partial)
 
 
-def paginate(query, schema):
-    """A page of ``query`` dumped by ``schema``: ``?page=`` (from 1) and ``?per_page=``."""
-    cfg = current_app.config
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", cfg["API_PER_PAGE"]))
-    except ValueError:
-        raise ValidationError({"page": ["page and per_page must be integers"]}) from None
-    if page < 1 or not 1 <= per_page <= cfg["API_MAX_PER_PAGE"]:
-        raise ValidationError(
-            {"per_page": [f"page >= 1, 1 <= per_page <= {cfg['API_MAX_PER_PAGE']}"]}
-        )
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return {
-        "items": schema.dump(rows, many=True),
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-    }
+def get_or_404(model, ident):
+    """A row of the current company by id; another company's id is simply not found."""
+    row = db.session.get(model, ident)
+    # An identity-map hit skips the scoped SELECT, so check the owner here too.
+    if row is None or (isinstance(row, TenantMixin) and row.company_id != current_company_id()):
+        abort(error(404, f"{model.__name__} {ident} not found"))
+    return row
 
 
 def _authenticate():
     header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    owner = token_owner(token) if token else None
+    scheme, _, token = header.partition(" ")
+    owner = token_owner(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
     if owner is None:
         context.bind(None, None)
-        abort(error(401, "a valid API token is required (Authorization: Bearer <token>)"))
+        response = error(401, "a valid API token is required (Authorization: Bearer <token>)")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        abort(response)
+    mark_used(owner)
     company = db.session.get(Company, owner.company_id)
     context.bind(owner.user, company)
     plugin = current_app.extensions["erp_api_plugins"].get(request.blueprint)
     if plugin is None or not plugin_state.is_enabled(company, plugin):
         abort(error(404, "not found"))
-
-
-def _invalid(exc):
-    db.session.rollback()
-    fields = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
-    return error(422, "invalid input", fields)
-
-
-def _denied(exc):
-    return error(403, f"permission {exc.permission} is required", permission=exc.permission)
-
-
-def _plugin_error(exc):
-    db.session.rollback()
-    return error(409, str(exc))
-
-
-def _tenant(exc):
-    db.session.rollback()
-    return error(404, "not found")
-
-
-def _http(exc):
-    if exc.response is not None:
-        return exc.response
-    return error(exc.code, exc.description)
-
-
-def get_or_404(model, ident):
-    """A row of the current company by id; another company's id is simply not found."""
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(error(404, f"{model.__name__} {ident} not found"))
-    return row
 
 
 def init_api(app, registry) -> None:
@@ -133,14 +81,7 @@ def init_api(app, registry) -> None:
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.before_request(_authenticate)
-    for exc, handler in (
-        (ValidationError, _invalid),
-        (PermissionDenied, _denied),
-        (PluginError, _plugin_error),
-        (TenantViolation, _tenant),
-        (HTTPException, _http),
-    ):
-        api.register_error_handler(exc, handler)
+    register_error_handlers(app, api)
     owners = app.extensions["erp_api_plugins"] = {}
     for plugin, blueprints in registry.per_plugin("erp_api_blueprints"):
         for bp in blueprints:

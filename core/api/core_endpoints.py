@@ -1,9 +1,12 @@
-"""The core's own endpoints: who am I, and the company's projects."""
+"""The core's own endpoints: who am I, the company's projects, and API tokens."""
 
 from flask import Blueprint, g
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from core.api import get_or_404, load_json, paginate, require_permission
+from core.api.openapi import PAGE_PARAMETERS, json_content, page_of, path_id, ref, responses
+from core.auth.services import create_token
 from core.extensions import db
 from core.models import Project
 from core.permissions import current_permissions
@@ -12,15 +15,30 @@ from core.services.companies import ProjectSchema, create_project, update_projec
 bp = Blueprint("core", __name__)
 
 
+class MeSchema(Schema):
+    email = fields.String()
+    name = fields.String()
+    company = fields.Dict(keys=fields.String(), values=fields.String())
+    permissions = fields.List(fields.String())
+
+
+class TokenSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    prefix = fields.String(dump_only=True)
+    token = fields.String(dump_only=True, metadata={"description": "Shown once, never again"})
+
+
 @bp.get("/me")
 def me():
     user, company = g.erp_user, g.erp_company
-    return {
-        "email": user.email,
-        "name": user.name,
-        "company": {"code": company.code, "name": company.name},
-        "permissions": sorted(current_permissions()),
-    }
+    return MeSchema().dump(
+        {
+            "email": user.email,
+            "name": user.name,
+            "company": {"code": company.code, "name": company.name},
+            "permissions": sorted(current_permissions()),
+        }
+    )
 
 
 @bp.get("/projects")
@@ -58,43 +76,73 @@ def delete_project(project_id):
     return "", 204
 
 
+@bp.post("/tokens")
+@require_permission("core.api.tokens")
+def post_token():
+    data = load_json(TokenSchema())
+    token = create_token(g.erp_user, g.erp_company, data["name"])
+    return TokenSchema().dump({"name": data["name"], "prefix": token[:12], "token": token}), 201
+
+
 def register_openapi(spec):
+    spec.components.schema("Me", schema=MeSchema)
     spec.components.schema("Project", schema=ProjectSchema)
-    ref = {"$ref": "#/components/schemas/Project"}
-    one = {"content": {"application/json": {"schema": ref}}}
-    page = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}}
+    spec.components.schema("Token", schema=TokenSchema)
+    project = json_content(ref("Project"))
+    body = {"required": True, "content": {"application/json": {"schema": ref("Project")}}}
     spec.path(
         path="/me",
         operations={
             "get": {
-                "summary": "The token's user and company",
-                "responses": {"200": {"description": "OK"}},
+                "summary": "The token's user and company, and the user's permissions there",
+                "responses": responses(json_content(ref("Me"))),
             }
         },
     )
     spec.path(
         path="/projects",
         operations={
-            "get": {"summary": "List projects", "responses": {"200": page}},
+            "get": {
+                "summary": "List the company's projects",
+                "parameters": PAGE_PARAMETERS,
+                "responses": responses(json_content(page_of("Project")), "403", "422"),
+            },
             "post": {
                 "summary": "Create a project",
-                "requestBody": one,
-                "responses": {"201": one, "422": {"$ref": "#/components/responses/Invalid"}},
+                "requestBody": body,
+                "responses": responses(project, "403", "422", ok_code="201"),
             },
         },
     )
     spec.path(
         path="/projects/{project_id}",
+        parameters=path_id("project_id"),
         operations={
-            "get": {"summary": "Read a project", "responses": {"200": one}},
+            "get": {
+                "summary": "Read a project",
+                "responses": responses(project, "403", "404"),
+            },
             "patch": {
-                "summary": "Change a project",
-                "requestBody": one,
-                "responses": {"200": one, "422": {"$ref": "#/components/responses/Invalid"}},
+                "summary": "Change some fields of a project",
+                "requestBody": body,
+                "responses": responses(project, "403", "404", "422"),
             },
             "delete": {
                 "summary": "Delete a project",
-                "responses": {"204": {"description": "gone"}},
+                "responses": responses({"description": "Deleted"}, "403", "404", ok_code="204"),
             },
+        },
+    )
+    spec.path(
+        path="/tokens",
+        operations={
+            "post": {
+                "summary": "Create an API token for yourself in the token's company",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref("Token")}},
+                },
+                "responses": responses(json_content(ref("Token")), "403", "422", ok_code="201"),
+            }
         },
     )

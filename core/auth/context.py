@@ -41,7 +41,7 @@ def bind(user: User | None, company: Company | None) -> None:
 
 def resolve_web_request() -> None:
     if request.blueprint == "api" or request.path.startswith("/api/"):
-        return  # the API authenticates by token, see core.api.auth
+        return  # the API authenticates by token, see core.api._authenticate
     user = current_user if current_user.is_authenticated else None
     company = _member_company(user, session.get("company_id")) if user else None
     bind(user, company)

@@ -9,9 +9,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import ApiToken, Company, User
+from core.models import ApiToken, Company, Membership, User
 
 log = logging.getLogger("erp.auth")
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
 class LoginRefused(Exception):
@@ -72,6 +73,7 @@ def create_token(user: User, company: Company, name: str) -> str:
 
 
 def token_owner(token: str) -> ApiToken | None:
+    """The live token ``token`` names, if its user is active and still in its company."""
     row = db.session.scalar(
         select(ApiToken)
         .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
@@ -79,7 +81,29 @@ def token_owner(token: str) -> ApiToken | None:
     )
     if row is None or not row.user.active:
         return None
+    if not row.user.is_group_admin and not _is_member(row.user_id, row.company_id):
+        return None
     return row
+
+
+def _is_member(user_id: int, company_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Membership.id)
+            .where(Membership.user_id == user_id, Membership.company_id == company_id)
+            .execution_options(erp_unscoped=True)
+        )
+        is not None
+    )
+
+
+def mark_used(row: ApiToken) -> None:
+    """Record the token's use, at most once a minute so a busy client does not write on
+    every request."""
+    now = _now()
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
+        row.last_used_at = now
+        db.session.commit()
 
 
 def revoke_token(token_id: int) -> None:
