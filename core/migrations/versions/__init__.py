@@ -1,0 +1,1 @@
+"""The core's revisions (branch ``core``)."""
