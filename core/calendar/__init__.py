@@ -1,0 +1,45 @@
+"""The business calendar: working days (SPEC CAL-01) and lunar festival dates (SPEC CS-16)."""
+
+from core.calendar.lunar import greeting_days, mid_autumn, spring_festival
+from core.calendar.service import (
+    LIBRARY,
+    OFFICIAL_LOADED,
+    RULE_ONLY,
+    CalendarDataError,
+    Deadline,
+    WorkingCalendar,
+    YearSchedule,
+    add_working_days,
+    coverage,
+    deadline,
+    is_working_day,
+    load_year,
+    loaded_years,
+    next_working_day,
+    parse_schedule,
+    working_days_between,
+    year_schedule,
+)
+
+__all__ = [
+    "LIBRARY",
+    "OFFICIAL_LOADED",
+    "RULE_ONLY",
+    "CalendarDataError",
+    "Deadline",
+    "WorkingCalendar",
+    "YearSchedule",
+    "add_working_days",
+    "coverage",
+    "deadline",
+    "greeting_days",
+    "is_working_day",
+    "load_year",
+    "loaded_years",
+    "mid_autumn",
+    "next_working_day",
+    "parse_schedule",
+    "spring_festival",
+    "working_days_between",
+    "year_schedule",
+]
