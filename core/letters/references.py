@@ -1,0 +1,37 @@
+"""Letter reference numbers (文号), unique and gapless per company and year."""
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from core.extensions import db
+from core.models import Company
+from core.models.letters import LetterSequence
+from core.tenancy import company_scope
+
+_INSERT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+def next_reference(company: Company, year: int, prefix: str | None = None) -> str:
+    """The next reference of ``company`` in ``year``, e.g. ``LY-2026-000123``.
+
+    Safe under concurrency: the counter is bumped by one ``UPDATE ... RETURNING``, which on
+    PostgreSQL locks the row until the caller's transaction ends (SQLite serialises writes),
+    so two letters never get one number. The caller commits with the letter it numbers; a
+    rollback gives the number back, so the numbers stay contiguous.
+    """
+    insert = _INSERT[db.session.get_bind().dialect.name]
+    with company_scope(company.id):
+        db.session.execute(
+            insert(LetterSequence)
+            .values(company_id=company.id, year=year, last_number=0)
+            .on_conflict_do_nothing(index_elements=["company_id", "year"])
+        )
+        number = db.session.execute(
+            update(LetterSequence)
+            .where(LetterSequence.company_id == company.id, LetterSequence.year == year)
+            .values(last_number=LetterSequence.last_number + 1)
+            .returning(LetterSequence.last_number),
+            execution_options={"synchronize_session": False},
+        ).scalar_one()
+    return f"{prefix or company.code}-{year}-{number:06d}"
