@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+import core.audit  # noqa: F401 (registers the audit log's session listeners)
 from core.hookspecs import hookimpl
 from core.permissions import Permission
 
@@ -19,6 +20,18 @@ def erp_permissions():
         Permission("core.projects.view", _l("View projects"), tuple(_all_staff())),
         Permission("core.projects.edit", _l("Create and change projects"), MANAGERS),
         Permission("core.api.tokens", _l("Create API tokens"), ADMIN),
+        Permission(
+            "core.approvals.view", _l("See approval requests and decide them"), tuple(_all_staff())
+        ),
+        Permission("core.approvals.manage", _l("Edit approval flows"), ADMIN),
+        Permission("core.jobs.view", _l("See background jobs"), ADMIN),
+        Permission("core.jobs.manage", _l("Re-queue failed background jobs"), ADMIN),
+        Permission("core.duties.view", _l("See periodic duty runs"), ADMIN),
+        Permission("core.audit.view", _l("See the audit log"), ADMIN),
+        Permission("core.documents.view", _l("See and download documents"), tuple(_all_staff())),
+        Permission("core.documents.upload", _l("Upload documents"), tuple(_all_staff())),
+        # National data shared by every company: group admins only unless granted.
+        Permission("core.calendar.manage", _l("Load official holiday schedules (group admin)")),
     ]
 
 
@@ -31,19 +44,61 @@ def _all_staff():
 @hookimpl
 def erp_admin_views():
     from core.admin.core_views import core_views
+    from core.approvals.admin import approval_views
+    from core.audit.admin import audit_views
+    from core.calendar.admin import calendar_views
+    from core.documents.admin import document_views
+    from core.duties.admin import duty_views
+    from core.jobs.admin import job_views
 
-    return core_views()
+    views = core_views() + calendar_views() + job_views() + duty_views() + approval_views()
+    return views + audit_views() + document_views()
 
 
 @hookimpl
 def erp_api_blueprints():
     from core.api.core_endpoints import bp
+    from core.approvals.api import bp as approvals_bp
+    from core.documents.api import bp as documents_bp
 
-    return [bp]
+    return [bp, approvals_bp, documents_bp]
 
 
 @hookimpl
 def erp_api_schemas(spec):
     from core.api.core_endpoints import register_openapi
+    from core.approvals.api import register_openapi as approvals_openapi
+    from core.documents.api import register_openapi as documents_openapi
 
     register_openapi(spec)
+    approvals_openapi(spec)
+    documents_openapi(spec)
+
+
+@hookimpl
+def erp_cli_commands(cli):
+    from core.duties.cli import register as register_duties
+    from core.jobs.cli import jobs, worker
+
+    cli.add_command(worker)
+    cli.add_command(jobs)
+    register_duties(cli)
+
+
+@hookimpl
+def erp_approval_flows(company):
+    # SPEC CS-18: nothing in a customer's archive is destroyed without VP approval.
+    return [
+        {
+            "doc_type": "core.document_deletion",
+            "name": "Destroying an archived document",
+            "steps": [{"name": "VP approval", "roles": ["vp"]}],
+        }
+    ]
+
+
+@hookimpl
+def erp_approval_decided(request):
+    from core.documents.service import approval_decided
+
+    approval_decided(request)

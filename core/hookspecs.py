@@ -70,7 +70,14 @@ def erp_cli_commands(cli):
 
 @hookspec
 def erp_approval_flows(company):
-    """Return the default approval flows this plugin ships (SPEC routes), per company."""
+    """Return the default approval flows this plugin ships (SPEC routes), per company.
+
+    A list of dicts in the shape of :class:`core.approvals.schemas.FlowSchema`, e.g.
+    ``{"doc_type": "sales.discount", "name": "...", "steps": [{"name": "VP", "roles": ["vp"],
+    "condition": {"field": "discount_pct", "op": ">", "value": "1"}}]}``.
+    :func:`core.approvals.install_default_flows` creates those a company lacks; admins then
+    edit them per company.
+    """
 
 
 @hookspec
@@ -108,6 +115,15 @@ def erp_plugin_disabled(company, plugin):
 def erp_project_created(project):
     """A project (楼盘) was created in ``project.company``. Runs inside the creating transaction:
     rows a plugin adds are committed (or rolled back) with the project."""
+
+
+@hookspec
+def erp_approval_decided(request):
+    """An approval request (:class:`core.approvals.ApprovalRequest`) ended: ``request.status``
+    is approved, rejected or withdrawn. Per company (``request.company``); check
+    ``request.doc_type`` and ``owner_type``/``owner_id`` to find your record. Runs inside the
+    deciding transaction: rows a plugin changes are committed (or rolled back) with it.
+    """
 
 
 @hookspec

@@ -72,7 +72,12 @@ def app(database_url):
     from core.extensions import db
 
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
     )
     with app.app_context():
         db.drop_all()

@@ -1,0 +1,121 @@
+"""Background jobs on RQ, recorded in the database (see ``runner`` for the exactly-once rule).
+
+``enqueue(func, company=..., subject=..., **kwargs)`` records a job and hands it to RQ, or,
+with no ``REDIS_URL`` (the embedded default), runs the same function in-process at once. A job
+function is importable and takes ``job`` (its :class:`JobRecord`) plus JSON-safe keyword
+arguments; it runs scoped to the job's company.
+"""
+
+import logging
+
+from flask import current_app
+from redis import Redis
+from rq import Queue, Retry
+from rq.job import Job
+from rq.exceptions import NoSuchJobError
+from sqlalchemy import select
+
+from core.extensions import db
+from core.jobs import runner
+from core.jobs.models import JobRecord, JobStatus
+
+log = logging.getLogger("erp.jobs")
+QUEUES = ("default", "letters")
+# Seconds before the 1st, 2nd, 3rd retry (config JOB_BACKOFF).
+BACKOFF = [10, 60, 300]
+
+
+def redis_connection() -> Redis:
+    conn = current_app.extensions.get("erp_redis")
+    if conn is None:
+        conn = current_app.extensions["erp_redis"] = Redis.from_url(current_app.config["REDIS_URL"])
+    return conn
+
+
+def enqueue(func, *, company, subject: str = "", queue: str = "default", user=None,
+            max_attempts: int = 3, **kwargs) -> JobRecord:
+    """Record and dispatch a job of ``company`` (committing the current transaction)."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue}; known: {', '.join(QUEUES)}")
+    record = JobRecord(
+        company_id=company.id, kind=f"{func.__module__}.{func.__qualname__}", queue=queue,
+        subject=str(subject), kwargs=kwargs, user_id=user.id if user else None,
+        max_attempts=max_attempts, enqueued_at=runner.now(),
+    )
+    db.session.add(record)
+    db.session.commit()
+    dispatch(record.id)
+    return record
+
+
+def dispatch(job_id: int) -> None:
+    """Hand a recorded job to RQ, or run it here when no Redis is configured."""
+    if runner.in_process():
+        # A fresh app context gives the job its own session, as a worker would have.
+        with current_app.app_context():
+            for _ in range(db.session.get(JobRecord, job_id).max_attempts):
+                try:
+                    runner.execute(job_id, worker_name="in-process")
+                    break
+                except Exception:
+                    log.exception("in-process job %s failed", job_id)
+                    record = db.session.get(JobRecord, job_id)
+                    if record.status == JobStatus.failed:
+                        break
+        # The job changed rows behind the caller's session: reload them on next access.
+        db.session.expire_all()
+        return
+    record = db.session.get(JobRecord, job_id)
+    retries = max(record.max_attempts - record.attempts - 1, 0)
+    backoff = current_app.config.get("JOB_BACKOFF", BACKOFF)
+    rq_job = Queue(record.queue, connection=redis_connection()).enqueue(
+        runner.run, job_id,
+        job_id=f"erp-{job_id}-{record.attempts}",
+        retry=Retry(max=retries, interval=backoff[:retries]) if retries else None,
+        job_timeout=current_app.config.get("JOB_TIMEOUT", 600),
+        description=f"{record.kind} #{job_id}",
+    )
+    record.rq_job_id = rq_job.id
+    db.session.commit()
+
+
+def retry(record: JobRecord) -> None:
+    """Re-queue a failed job from the admin or the CLI (three more attempts)."""
+    if record.status != JobStatus.failed:
+        raise ValueError(f"job {record.id} is {record.status}, only a failed job is retried")
+    record.status = JobStatus.queued
+    record.max_attempts = record.attempts + 3
+    db.session.commit()
+    dispatch(record.id)
+
+
+def reap(stale_after: float = 120) -> list[int]:
+    """Re-queue started jobs whose worker died (gone from Redis, or silent for
+    ``stale_after`` seconds: more than the longest job for non-forking workers)."""
+    from rq.worker import Worker
+
+    conn = redis_connection()
+    reaped = []
+    started = db.session.scalars(
+        select(JobRecord).where(JobRecord.status == JobStatus.started)
+        .execution_options(erp_unscoped=True)
+    ).all()
+    for record in started:
+        worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + (record.worker or ""),
+                                    connection=conn) if record.worker else None
+        alive = worker is not None and worker.last_heartbeat is not None and (
+            runner.now() - worker.last_heartbeat.replace(tzinfo=None)
+        ).total_seconds() < stale_after
+        if alive:
+            continue
+        if record.rq_job_id:
+            try:
+                Job.fetch(record.rq_job_id, connection=conn).delete()
+            except NoSuchJobError:
+                pass
+        log.warning("job %s: worker %s is gone, re-queued", record.id, record.worker)
+        record.status = JobStatus.queued
+        db.session.commit()
+        dispatch(record.id)
+        reaped.append(record.id)
+    return reaped

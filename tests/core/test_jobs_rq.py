@@ -1,0 +1,133 @@
+"""Jobs on a real Redis with real ``erp worker`` processes (PostgreSQL, as in production)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import select
+
+from core import jobs
+from core.extensions import db
+from core.jobs.models import JobRecord, JobStatus
+from core.models import Project
+from core.tenancy import company_scope
+from tests.conftest import REDIS_URL, service_missing
+from tests.core import job_functions as fn
+
+ERP = str(Path(sys.executable).with_name("erp"))
+
+
+@pytest.fixture
+def rq_app(ctx, backend, database_url, tmp_path, monkeypatch):
+    if backend != "postgresql":
+        pytest.skip("worker processes are tested on PostgreSQL, the production database")
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        redis.ping()
+    except Exception as exc:
+        service_missing("Redis", str(exc))
+    redis.flushdb()
+    monkeypatch.setitem(ctx.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(ctx.config, "JOB_BACKOFF", [0, 0])
+    ctx.extensions.pop("erp_redis", None)
+    # The workers' own instance folder: fast heartbeats so a dead worker is seen quickly.
+    (tmp_path / "config.py").write_text("JOB_MONITORING_INTERVAL = 1\n")
+    env = {
+        **os.environ,
+        "ERP_INSTANCE_PATH": str(tmp_path),
+        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": database_url,
+        "PYTHONPATH": str(Path.cwd()),
+    }
+    yield ctx, env, redis
+    redis.flushdb()
+    ctx.extensions.pop("erp_redis", None)
+
+
+def _worker(env, *args):
+    return subprocess.Popen(
+        [ERP, "worker", "--queue", "default", *args],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=open("/tmp/worker.log", "a"),
+    )
+
+
+def _projects(company, name):
+    db.session.expire_all()
+    with company_scope(company.id):
+        return db.session.scalars(select(Project).where(Project.name == name)).all()
+
+
+def _wait(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_job_worker_killed_midway_is_retried_and_its_effect_happens_once(rq_app, world):
+    app, env, redis = rq_app
+    record = jobs.enqueue(
+        fn.slow_effect,
+        company=world.a,
+        name="Exactly once",
+        redis_url=REDIS_URL,
+        marker="erp-test:midway",
+    )
+    job_id = record.id
+    worker = _worker(env, "--name", "doomed")
+    try:
+        assert _wait(lambda: redis.get("erp-test:midway")), "the job never started"
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+    db.session.expire_all()
+    record = db.session.get(JobRecord, job_id)
+    assert (record.status, record.attempts) == (JobStatus.started, 1)
+    assert _projects(world.a, "Exactly once") == []  # the effect was never committed
+
+    time.sleep(2.5)  # the dead worker's heartbeat goes stale
+    assert jobs.reap(stale_after=2) == [job_id]
+    survivor = _worker(env, "--burst", "--name", "survivor")
+    assert survivor.wait(60) == 0
+    db.session.expire_all()
+    record = db.session.get(JobRecord, job_id)
+    assert (record.status, record.attempts) == (JobStatus.done, 2)
+    assert len(_projects(world.a, "Exactly once")) == 1
+
+    # Delivered again (e.g. RQ re-runs it after the commit): still one effect.
+    jobs.dispatch(job_id)
+    assert _worker(env, "--burst").wait(60) == 0
+    assert len(_projects(world.a, "Exactly once")) == 1
+
+
+def test_job_failing_on_a_worker_is_retried_by_rq(rq_app, world):
+    app, env, redis = rq_app
+    job_id = jobs.enqueue(fn.flaky, company=world.a, name="Retried by RQ").id
+    assert _worker(env, "--burst").wait(60) == 0
+    db.session.expire_all()
+    record = db.session.get(JobRecord, job_id)
+    assert (record.status, record.attempts) == (JobStatus.done, 2)
+    assert len(_projects(world.a, "Retried by RQ")) == 1
+
+
+def test_job_retry_uses_backoff_intervals(rq_app, world, monkeypatch):
+    from rq.job import Job
+
+    app, env, redis = rq_app
+    monkeypatch.setitem(app.config, "JOB_BACKOFF", jobs.BACKOFF)
+    record = jobs.enqueue(fn.add_project, company=world.a, name="Backoff")
+    rq_job = Job.fetch(record.rq_job_id, connection=redis)
+    assert rq_job.retries_left == 2
+    assert rq_job.retry_intervals == jobs.BACKOFF[:2]
