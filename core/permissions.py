@@ -7,7 +7,8 @@ The SPEC's actors are the default roles. A permission names the default roles th
 from dataclasses import dataclass
 
 from flask import current_app, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, event, select, update
+from sqlalchemy.orm import Session
 
 from core.extensions import db
 from core.models import Company, Membership, Role, RolePermission, User
@@ -77,17 +78,54 @@ def collect(registry) -> dict[str, Permission]:
     return perms
 
 
+_PERMISSIONS_QUERY = (
+    select(RolePermission.permission)
+    .join(membership_role, membership_role.c.role_id == RolePermission.role_id)
+    .join(Membership, Membership.id == membership_role.c.membership_id)
+    .where(Membership.user_id == bindparam("user"), Membership.company_id == bindparam("company"))
+    .distinct()
+)
+
+
+# (user id, company id, company acl_rev) -> permissions; bounded, never stale (see below).
+_cache: dict[tuple[int, int, int], frozenset[str]] = {}
+
+
 def permissions_of(user: User, company: Company) -> frozenset[str]:
     if user.is_group_admin:
         return frozenset(declared())
-    rows = db.session.scalars(
-        select(RolePermission.permission)
-        .join(membership_role, membership_role.c.role_id == RolePermission.role_id)
-        .join(Membership, Membership.id == membership_role.c.membership_id)
-        .where(Membership.user_id == user.id, Membership.company_id == company.id)
-        .distinct()
-    ).all()
-    return frozenset(rows)
+    key = (user.id, company.id, company.acl_rev)
+    perms = _cache.get(key)
+    if perms is None:
+        rows = db.session.scalars(_PERMISSIONS_QUERY, {"user": user.id, "company": company.id})
+        if len(_cache) > 50_000:
+            _cache.clear()
+        perms = _cache[key] = frozenset(rows)
+    return perms
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_acl_rev(session, flush_context):
+    """A change to a company's roles, grants or memberships bumps its ``acl_rev``, in the same
+    transaction, so every process's cached permissions for that company are dropped."""
+    companies = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Role | Membership):
+            companies.add(obj.company_id)
+        elif isinstance(obj, RolePermission):
+            role = obj.role or session.get(Role, obj.role_id)
+            companies.add(role.company_id if role else None)
+    companies.discard(None)
+    if companies:
+        session.connection().execute(
+            update(Company)
+            .where(Company.id.in_(companies))
+            .values(acl_rev=Company.acl_rev + 1)
+            .execution_options(synchronize_session=False)
+        )
+        for company in session.identity_map.values():
+            if isinstance(company, Company) and company.id in companies:
+                session.expire(company, ["acl_rev"])
 
 
 def current_permissions() -> frozenset[str]:

@@ -16,7 +16,6 @@ from core.api.pagination import paginate
 from core.auth import context
 from core.auth.services import mark_used, token_owner
 from core.extensions import csrf, db
-from core.models import Company
 from core.permissions import PermissionDenied, has_permission
 from core.plugins import state as plugin_state
 from core.tenancy import TenantMixin, current_company_id
@@ -67,7 +66,7 @@ def _authenticate():
         response.headers["WWW-Authenticate"] = "Bearer"
         abort(response)
     mark_used(owner)
-    company = db.session.get(Company, owner.company_id)
+    company = owner.company
     context.bind(owner.user, company)
     plugin = current_app.extensions["erp_api_plugins"].get(request.blueprint)
     if plugin is None or not plugin_state.is_enabled(company, plugin):

@@ -6,7 +6,8 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import contains_eager
 
 from core.extensions import db
 from core.models import ApiToken, Company, Membership, User
@@ -72,29 +73,45 @@ def create_token(user: User, company: Company, name: str) -> str:
     return token
 
 
-def token_owner(token: str) -> ApiToken | None:
-    """The live token ``token`` names, if its user is active and still in its company."""
-    row = db.session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+def _token_query():
+    membership = (
+        select(Membership.id)
+        .where(Membership.user_id == ApiToken.user_id, Membership.company_id == ApiToken.company_id)
+        .correlate(ApiToken)
+        .exists()
+    )
+    return (
+        select(ApiToken, Company)
+        .join(ApiToken.user)
+        .join(Company, Company.id == ApiToken.company_id)
+        .options(contains_eager(ApiToken.user))
+        .where(
+            ApiToken.token_hash == bindparam("digest"),
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
+            or_(User.is_group_admin.is_(True), membership),
+        )
         .execution_options(erp_unscoped=True)
     )
-    if row is None or not row.user.active:
+
+
+_TOKEN_QUERY = None
+
+
+def token_owner(token: str) -> ApiToken | None:
+    """The live token ``token`` names, if its user is active and still in its company.
+
+    One prepared query (the API's hot path) loads the token with its user and company; the
+    returned row's ``user`` and ``company`` need no further query."""
+    global _TOKEN_QUERY
+    if _TOKEN_QUERY is None:
+        _TOKEN_QUERY = _token_query()
+    found = db.session.execute(_TOKEN_QUERY, {"digest": _digest(token)}).first()
+    if found is None:
         return None
-    if not row.user.is_group_admin and not _is_member(row.user_id, row.company_id):
-        return None
+    row, company = found
+    row.company = company
     return row
-
-
-def _is_member(user_id: int, company_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(Membership.id)
-            .where(Membership.user_id == user_id, Membership.company_id == company_id)
-            .execution_options(erp_unscoped=True)
-        )
-        is not None
-    )
 
 
 def mark_used(row: ApiToken) -> None:

@@ -1,3 +1,4 @@
+# ruff: noqa: I001 -- the late imports below must follow the core models (import cycles)
 """Core models; importing this package registers every core table on the metadata."""
 
 from core.models.audit import AuditEntry  # noqa: F401 (registers the table)

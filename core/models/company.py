@@ -33,6 +33,9 @@ class Company(db.Model):
     # Bumped on every plugin enable/disable/settings change: each process compares it with
     # its cache on the next request, so a change takes effect everywhere without a restart.
     plugins_rev: Mapped[int] = mapped_column(default=0)
+    # Bumped whenever a role, a grant or a membership of the company changes (see
+    # core.permissions): the key of every process's cache of users' permissions.
+    acl_rev: Mapped[int] = mapped_column(default=0)
 
     group: Mapped[CompanyGroup] = relationship()
 
