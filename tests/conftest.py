@@ -11,6 +11,7 @@ import types
 import pytest
 import sqlalchemy as sa
 from flask import current_app
+from flask.testing import FlaskClient
 
 PG_URL = os.environ.get(
     "ERP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/erp_test"
@@ -18,6 +19,17 @@ PG_URL = os.environ.get(
 REDIS_URL = os.environ.get("ERP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE = os.environ.get("ERP_REQUIRE_SERVICES") == "1"
 PASSWORD = "secret-pass-1"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in its own app context, as in production. The ``ctx`` fixture keeps one
+    app context open for the whole test, and Flask's test client would reuse it: ``g``
+    (Flask-Login's user, the locale, permissions) and the database session would carry over
+    from one request to the next, even between two clients."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 def service_missing(what: str, why: str):
@@ -79,6 +91,7 @@ def app(database_url):
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -89,6 +102,8 @@ def app(database_url):
 
 
 def _wipe(db):
+    from core import permissions
+
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
@@ -100,6 +115,7 @@ def _wipe(db):
                 conn.execute(t.delete())
     # Ids restart after a wipe, so a cached (company id, rev) could describe a former company.
     current_app.extensions["erp_plugins"].company_cache.clear()
+    permissions._cache.clear()
 
 
 @pytest.fixture
@@ -144,7 +160,11 @@ def world(ctx):
     return w
 
 
-def login(client, email, password=PASSWORD):
+def login(client, email, password=PASSWORD, locale="en"):
+    """Sign in; pages then render in ``locale`` (English by default, so tests can read UI
+    text; ``locale=None`` keeps the company's default, Simplified Chinese in ``world``)."""
     response = client.post("/login", data={"email": email, "password": password})
     assert response.status_code == 302, response.text
+    if locale:
+        client.post("/language", data={"locale": locale})
     return response

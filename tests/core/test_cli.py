@@ -39,18 +39,7 @@ def counts():
     return rows
 
 
-@pytest.fixture
-def fast_hashing(monkeypatch):
-    """The demo creates 21 users; scrypt costs ~0.3 s each here, and strength is not tested."""
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr(
-        "core.models.auth.generate_password_hash",
-        lambda password: generate_password_hash(password, "pbkdf2:sha256:1"),
-    )
-
-
-def test_demo_is_idempotent_and_complete(ctx, cli, fast_hashing):
+def test_demo_is_idempotent_and_complete(ctx, cli):
     first = ok_json(run(ctx, cli, "demo", "--json"))
     after_first = counts()
     second = ok_json(run(ctx, cli, "demo", "--json"))

@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-24 23:16:51.323350
+Create Date: 2026-11-24 23:23:06.275983
 
 """
 from alembic import op
@@ -85,6 +85,7 @@ def upgrade():
     sa.Column('region_code', sa.String(length=10), nullable=False),
     sa.Column('default_locale', sa.String(length=20), nullable=False),
     sa.Column('plugins_rev', sa.Integer(), nullable=False),
+    sa.Column('acl_rev', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['group_id'], ['company_group.id'], name=op.f('fk_company_group_id_company_group')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company')),
     sa.UniqueConstraint('code', name=op.f('uq_company_code'))
