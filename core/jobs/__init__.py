@@ -6,13 +6,14 @@ function is importable and takes ``job`` (its :class:`JobRecord`) plus JSON-safe
 arguments; it runs scoped to the job's company.
 """
 
+import contextlib
 import logging
 
 from flask import current_app
 from redis import Redis
 from rq import Queue, Retry
-from rq.job import Job
 from rq.exceptions import NoSuchJobError
+from rq.job import Job
 from sqlalchemy import select
 
 from core.extensions import db
@@ -32,15 +33,28 @@ def redis_connection() -> Redis:
     return conn
 
 
-def enqueue(func, *, company, subject: str = "", queue: str = "default", user=None,
-            max_attempts: int = 3, **kwargs) -> JobRecord:
+def enqueue(
+    func,
+    *,
+    company,
+    subject: str = "",
+    queue: str = "default",
+    user=None,
+    max_attempts: int = 3,
+    **kwargs,
+) -> JobRecord:
     """Record and dispatch a job of ``company`` (committing the current transaction)."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue}; known: {', '.join(QUEUES)}")
     record = JobRecord(
-        company_id=company.id, kind=f"{func.__module__}.{func.__qualname__}", queue=queue,
-        subject=str(subject), kwargs=kwargs, user_id=user.id if user else None,
-        max_attempts=max_attempts, enqueued_at=runner.now(),
+        company_id=company.id,
+        kind=f"{func.__module__}.{func.__qualname__}",
+        queue=queue,
+        subject=str(subject),
+        kwargs=kwargs,
+        user_id=user.id if user else None,
+        max_attempts=max_attempts,
+        enqueued_at=runner.now(),
     )
     db.session.add(record)
     db.session.commit()
@@ -69,7 +83,8 @@ def dispatch(job_id: int) -> None:
     retries = max(record.max_attempts - record.attempts - 1, 0)
     backoff = current_app.config.get("JOB_BACKOFF", BACKOFF)
     rq_job = Queue(record.queue, connection=redis_connection()).enqueue(
-        runner.run, job_id,
+        runner.run,
+        job_id,
         job_id=f"erp-{job_id}-{record.attempts}",
         retry=Retry(max=retries, interval=backoff[:retries]) if retries else None,
         job_timeout=current_app.config.get("JOB_TIMEOUT", 600),
@@ -97,22 +112,29 @@ def reap(stale_after: float = 120) -> list[int]:
     conn = redis_connection()
     reaped = []
     started = db.session.scalars(
-        select(JobRecord).where(JobRecord.status == JobStatus.started)
+        select(JobRecord)
+        .where(JobRecord.status == JobStatus.started)
         .execution_options(erp_unscoped=True)
     ).all()
     for record in started:
-        worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + (record.worker or ""),
-                                    connection=conn) if record.worker else None
-        alive = worker is not None and worker.last_heartbeat is not None and (
-            runner.now() - worker.last_heartbeat.replace(tzinfo=None)
-        ).total_seconds() < stale_after
+        worker = (
+            Worker.find_by_key(
+                Worker.redis_worker_namespace_prefix + (record.worker or ""), connection=conn
+            )
+            if record.worker
+            else None
+        )
+        alive = (
+            worker is not None
+            and worker.last_heartbeat is not None
+            and (runner.now() - worker.last_heartbeat.replace(tzinfo=None)).total_seconds()
+            < stale_after
+        )
         if alive:
             continue
         if record.rq_job_id:
-            try:
+            with contextlib.suppress(NoSuchJobError):
                 Job.fetch(record.rq_job_id, connection=conn).delete()
-            except NoSuchJobError:
-                pass
         log.warning("job %s: worker %s is gone, re-queued", record.id, record.worker)
         record.status = JobStatus.queued
         db.session.commit()

@@ -20,8 +20,17 @@ class JobView(ErpModelView):
     can_edit = False
     can_delete = False
     can_view_details = True
-    column_list = ("id", "kind", "subject", "queue", "status", "attempts", "enqueued_at",
-                   "finished_at", "error")
+    column_list = (
+        "id",
+        "kind",
+        "subject",
+        "queue",
+        "status",
+        "attempts",
+        "enqueued_at",
+        "finished_at",
+        "error",
+    )
     column_filters = ("status", "kind", "queue", "enqueued_at")
     column_default_sort = ("id", True)
     column_formatters = {"error": lambda v, c, m, n: (m.error or "").splitlines()[-1:]}
@@ -31,8 +40,11 @@ class JobView(ErpModelView):
         if not has_permission(self.edit_permission):
             flash(_("You may not re-queue jobs."), "error")
             return
-        rows = db.session.scalars(select(JobRecord).where(
-            JobRecord.id.in_([int(i) for i in ids]), JobRecord.status == JobStatus.failed))
+        rows = db.session.scalars(
+            select(JobRecord).where(
+                JobRecord.id.in_([int(i) for i in ids]), JobRecord.status == JobStatus.failed
+            )
+        )
         count = 0
         for record in rows:
             retry(record)

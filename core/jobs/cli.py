@@ -25,8 +25,9 @@ def worker(queues, simple, burst, name):
         raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in-process")
     cls = ErpSimpleWorker if simple else ErpWorker
     interval = current_app.config.get("JOB_MONITORING_INTERVAL", 30)
-    cls(list(queues), connection=redis_connection(), name=name,
-        job_monitoring_interval=interval).work(with_scheduler=True, burst=burst)
+    cls(
+        list(queues), connection=redis_connection(), name=name, job_monitoring_interval=interval
+    ).work(with_scheduler=True, burst=burst)
 
 
 @click.group("jobs")
@@ -35,9 +36,16 @@ def jobs():
 
 
 def _row(r: JobRecord) -> dict:
-    return {"id": r.id, "company_id": r.company_id, "kind": r.kind, "subject": r.subject,
-            "status": str(r.status), "attempts": r.attempts, "error": r.error,
-            "result_document_id": r.result_document_id}
+    return {
+        "id": r.id,
+        "company_id": r.company_id,
+        "kind": r.kind,
+        "subject": r.subject,
+        "status": str(r.status),
+        "attempts": r.attempts,
+        "error": r.error,
+        "result_document_id": r.result_document_id,
+    }
 
 
 @jobs.command("list")

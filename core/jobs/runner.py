@@ -86,14 +86,19 @@ def execute(job_id: int, worker_name: str | None = None):
 
 def _record_failure(job_id: int, error: str) -> None:
     record = db.session.get(JobRecord, job_id)
-    record.status = JobStatus.failed if record.attempts >= record.max_attempts else (
-        JobStatus.queued
+    record.status = (
+        JobStatus.failed if record.attempts >= record.max_attempts else (JobStatus.queued)
     )
     record.error = error[-4000:]
     record.finished_at = now()
     db.session.commit()
-    log.warning("job %s (%s) failed, attempt %s of %s", job_id, record.kind, record.attempts,
-                record.max_attempts)
+    log.warning(
+        "job %s (%s) failed, attempt %s of %s",
+        job_id,
+        record.kind,
+        record.attempts,
+        record.max_attempts,
+    )
 
 
 def in_process() -> bool:
