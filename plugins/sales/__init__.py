@@ -1,5 +1,7 @@
 """Sales (销售): leads, reception rotation, sales control, orders (SPEC section 1)."""
 
+from pathlib import Path
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
@@ -7,6 +9,7 @@ from core.admin.views import PluginHomeView
 from core.hookspecs import hookimpl
 from core.permissions import Permission
 from core.plugins import Manifest
+from plugins.sales import models  # noqa: F401 (registers the sales tables)
 
 
 class SalesSettings(Schema):
@@ -39,6 +42,11 @@ def erp_permissions():
         Permission("sales.view", _l("Use the sales screens"), REPS + ("cs_rep", "cs_manager")),
         Permission("sales.manage", _l("Manage the sales site"), ("site_manager",)),
     ]
+
+
+@hookimpl
+def erp_migration_dirs():
+    return str(Path(__file__).parent / "migrations" / "versions")
 
 
 @hookimpl
