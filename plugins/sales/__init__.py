@@ -1,9 +1,17 @@
-"""Sales (销售): leads, reception rotation, sales control, orders (SPEC section 1)."""
+"""Sales (销售): leads, reception rotation, sales control, orders (SPEC section 1).
 
+The plugin is split into areas (``units``, ``leads``, ``orders``), each a package that may
+define ``Settings`` (a marshmallow schema mixed into the plugin's settings), and functions
+``permissions()``, ``admin_views()``, ``api_blueprints()``, ``openapi(spec)``,
+``duties(company)``, ``letter_kinds(company)`` and ``approval_flows(company)``; the hook
+implementations below gather them, so an area never edits this file.
+"""
+
+import importlib
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema
 
 from core.admin.views import PluginHomeView
 from core.hookspecs import hookimpl
@@ -11,19 +19,15 @@ from core.permissions import Permission
 from core.plugins import Manifest
 from plugins.sales import models  # noqa: F401 (registers the sales tables)
 
+AREAS = tuple(
+    importlib.import_module(f"plugins.sales.{name}") for name in ("units", "leads", "orders")
+)
 
-class SalesSettings(Schema):
-    # SAL-02: a hotline call is followed up within this many days.
-    call_follow_up_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=60))
-    # SAL-03: `days` (target 1, limit 2) or `cutoff` (before 17:00 same day, else next day).
-    walk_in_follow_up = fields.String(
-        load_default="days", validate=validate.OneOf(["days", "cutoff"])
-    )
-    walk_in_cutoff_hour = fields.Integer(load_default=17, validate=validate.Range(min=0, max=23))
-    # SAL-19: cooling-off refund of the deposit.
-    cooling_off_enabled = fields.Boolean(load_default=True)
-    cooling_off_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=30))
-
+SalesSettings = type(
+    "SalesSettings",
+    tuple(a.Settings for a in AREAS if hasattr(a, "Settings")) or (Schema,),
+    {"__doc__": "Every sales area's settings, with the SPEC defaults."},
+)
 
 manifest = Manifest(
     name="sales",
@@ -36,11 +40,21 @@ manifest = Manifest(
 REPS = ("sales_rep", "site_manager", "sales_controller")
 
 
+def _gather(name, *args):
+    result = []
+    for area in AREAS:
+        function = getattr(area, name, None)
+        if function is not None:
+            result.extend(function(*args) or [])
+    return result
+
+
 @hookimpl
 def erp_permissions():
     return [
         Permission("sales.view", _l("Use the sales screens"), REPS + ("cs_rep", "cs_manager")),
         Permission("sales.manage", _l("Manage the sales site"), ("site_manager",)),
+        *_gather("permissions"),
     ]
 
 
@@ -51,4 +65,31 @@ def erp_migration_dirs():
 
 @hookimpl
 def erp_admin_views():
-    return [PluginHomeView(manifest, "sales.view")]
+    return [PluginHomeView(manifest, "sales.view"), *_gather("admin_views")]
+
+
+@hookimpl
+def erp_api_blueprints():
+    return _gather("api_blueprints")
+
+
+@hookimpl
+def erp_api_schemas(spec):
+    for area in AREAS:
+        if hasattr(area, "openapi"):
+            area.openapi(spec)
+
+
+@hookimpl
+def erp_duties(company):
+    return _gather("duties", company)
+
+
+@hookimpl
+def erp_letter_templates(company):
+    return _gather("letter_kinds", company)
+
+
+@hookimpl
+def erp_approval_flows(company):
+    return _gather("approval_flows", company)
