@@ -1,6 +1,8 @@
 """The admin shell (Flask-Admin 2): menu from enabled plugins and permissions."""
 
-from flask import g, redirect, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 
@@ -18,6 +20,16 @@ class ErpIndexView(GatedMixin, AdminIndexView):
         return super().inaccessible_callback(name, **kwargs)
 
 
+def _add_templates(app, name, module) -> None:
+    """A plugin's ``templates/`` folder (beside its module) joins the app's template search
+    path; by convention its templates live under ``templates/<plugin name>/``."""
+    folder = Path(module.__file__).parent / "templates"
+    if folder.is_dir():
+        app.register_blueprint(
+            Blueprint(f"erp_templates_{name}", module.__name__, template_folder=str(folder))
+        )
+
+
 def init_admin(app, registry) -> Admin:
     admin = Admin(
         app,
@@ -26,6 +38,8 @@ def init_admin(app, registry) -> Admin:
         index_view=ErpIndexView(name="Home", url="/admin"),
         theme=Bootstrap4Theme(base_template="erp/admin_master.html", fluid=True),
     )
+    for name in registry.order:
+        _add_templates(app, name, registry.pm.get_plugin(name))
     for plugin, views in registry.per_plugin("erp_admin_views"):
         for view in views:
             view.erp_plugin = plugin
