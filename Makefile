@@ -35,3 +35,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Re-extract the UI strings (babel.cfg), merge them into the Chinese catalogue and compile it.
+# New strings arrive with an empty msgstr: translate them in the .po, then run it again.
+CATALOGUE := core/translations
+.PHONY: translations
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -o $(CATALOGUE)/messages.pot -w 100 \
+		--project erp-realestate --version 0.1.0 .
+	$(BIN)/pybabel update -i $(CATALOGUE)/messages.pot -d $(CATALOGUE) -l zh_Hans_CN \
+		-w 100 --ignore-obsolete --no-fuzzy-matching --init-missing
+	$(BIN)/pybabel compile -d $(CATALOGUE) -l zh_Hans_CN --statistics

@@ -82,12 +82,17 @@ def erp_approval_flows(company):
 
 @hookspec
 def erp_duties(company):
-    """Return the periodic duties (key, schedule, function) this plugin runs for ``company``."""
+    """Return the periodic duties this plugin runs for ``company``: a list of
+    :class:`core.duties.Duty` (key, schedule such as ``Daily()`` or ``Weekly(4)``, function,
+    label). The function is called as ``function(company, period)`` with a
+    :class:`core.duties.Period` (``key``, ``date``) once per period per company, inside the
+    transaction that marks the period done; it must not commit."""
 
 
 @hookspec
 def erp_letter_templates(company):
-    """Return the letter kinds (template and data function) this plugin renders."""
+    """Return the letter kinds this plugin renders: a list of :class:`core.letters.LetterKind`
+    (``key``, ``title``, ``build(subject, **context) -> LetterData``)."""
 
 
 @hookspec

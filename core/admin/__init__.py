@@ -23,8 +23,9 @@ class ErpIndexView(GatedMixin, AdminIndexView):
 def _add_templates(app, name, module) -> None:
     """A plugin's ``templates/`` folder (beside its module) joins the app's template search
     path; by convention its templates live under ``templates/<plugin name>/``."""
-    folder = Path(module.__file__).parent / "templates"
-    if folder.is_dir():
+    source = getattr(module, "__file__", None)  # None: a module built in memory (tests)
+    folder = Path(source).parent / "templates" if source else None
+    if folder is not None and folder.is_dir():
         app.register_blueprint(
             Blueprint(f"erp_templates_{name}", module.__name__, template_folder=str(folder))
         )

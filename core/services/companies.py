@@ -35,6 +35,10 @@ def create_company(group: CompanyGroup, code: str, name: str, region_code: str) 
     db.session.flush()
     ensure_default_roles(company)
     db.session.commit()
+    # The core's own default flows (e.g. CS-18 document deletion needs the VP).
+    from core.approvals import install_default_flows
+
+    install_default_flows(company)
     return company
 
 

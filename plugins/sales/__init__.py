@@ -93,3 +93,10 @@ def erp_letter_templates(company):
 @hookimpl
 def erp_approval_flows(company):
     return _gather("approval_flows", company)
+
+
+@hookimpl
+def erp_approval_decided(request):
+    for area in AREAS:
+        if hasattr(area, "on_approval_decided"):
+            area.on_approval_decided(request)

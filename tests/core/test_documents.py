@@ -219,11 +219,17 @@ def test_cs18_rejected_deletion_keeps_the_document(world, vp):
 
 
 def test_cs18_deletion_needs_a_reason_and_a_flow(world):
+    from core.approvals import ApprovalFlow
+
     doc = add(world, pdf())
     with company_scope(world.a.id):
         with pytest.raises(ValidationError) as no_reason:
             documents.request_deletion(doc, world.admin_a, " ")
         assert "reason" in no_reason.value.messages
+        # A company whose admin removed the deletion flow (created with the company).
+        for flow in db.session.scalars(select(ApprovalFlow)):
+            db.session.delete(flow)
+        db.session.commit()
         with pytest.raises(ValidationError, match="approval flow"):
             documents.request_deletion(doc, world.admin_a, "duplicate")
         db.session.rollback()
