@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,34 +25,6 @@ COVERAGE_LABELS = {
 }
 
 # Kept here rather than in core/templates so the calendar package stays self-contained.
-LOAD_TEMPLATE = """{% extends admin_base_template %}
-{% block body %}
-<h2>{{ _("Working-day calendar") }}</h2>
-<table class="table table-sm w-auto">
-  <thead><tr><th>{{ _("Year") }}</th><th>{{ _("Schedule") }}</th>
-    <th>{{ _("Holidays") }}</th><th>{{ _("Adjusted working days") }}</th></tr></thead>
-  {% for s in schedules %}
-  <tr><td>{{ s.year }}</td><td>{{ labels[s.coverage] }}</td>
-    <td>{{ s.holidays|length }}</td><td>{{ s.workdays|length }}</td></tr>
-  {% endfor %}
-</table>
-<h4>{{ _("Load a published schedule") }}</h4>
-<p class="text-muted">{{ _("One line per day off or adjusted working day, e.g.") }}
-  <code>2027-10-01,holiday,国庆节</code> <code>2027-10-09,workday,</code>.
-  {{ _("Loading a year again replaces its data.") }}</p>
-{% if error %}<div class="alert alert-danger" role="alert">{{ error }}</div>{% endif %}
-<form method="post" enctype="multipart/form-data">
-  {{ form.hidden_tag() }}
-  {% for field in [form.year, form.source, form.notes, form.schedule, form.upload] %}
-  <div class="form-group">
-    {{ field.label }} {{ field(class_="form-control") }}
-    {% for e in field.errors %}<div class="text-danger">{{ e }}</div>{% endfor %}
-  </div>
-  {% endfor %}
-  <button class="btn btn-primary">{{ _("Load") }}</button>
-</form>
-{% endblock %}
-"""
 
 
 class LoadForm(FlaskForm):
@@ -77,9 +49,12 @@ class CalendarLoadView(ErpView):
         status = 400 if request.method == "POST" else 200
         this_year = date.today().year
         schedules = [service.year_schedule(y) for y in range(this_year - 1, this_year + 3)]
-        template = current_app.jinja_env.from_string(LOAD_TEMPLATE)
         html = self.render(
-            template, form=form, error=error, schedules=schedules, labels=COVERAGE_LABELS
+            "erp/calendar/load.html",
+            form=form,
+            error=error,
+            schedules=schedules,
+            labels=COVERAGE_LABELS,
         )
         return html, status
 

@@ -3,7 +3,7 @@
 import logging
 from io import BytesIO
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,41 +23,6 @@ from core.models.documents import Document
 log = logging.getLogger("erp.documents")
 VIEW, UPLOAD = "core.documents.view", "core.documents.upload"
 CATEGORY = _l("Documents")
-
-VERSIONS_TEMPLATE = """{% extends admin_base_template %}
-{% block body %}
-<h2>{{ first.name }} <small class="text-muted">{{ first.kind }} ·
-  {{ first.owner_type }} {{ first.owner_id }}</small></h2>
-<table class="table table-sm w-auto">
-  <thead><tr><th>{{ _("Version") }}</th><th>{{ _("Created at (UTC)") }}</th>
-    <th>{{ _("Created by") }}</th><th>{{ _("Size") }}</th><th>SHA-256</th><th></th></tr></thead>
-  {% for d in chain %}
-  <tr><td>{{ d.version }}</td><td>{{ d.created_at }}</td>
-    <td>{{ d.created_by.email if d.created_by else "" }}</td><td>{{ d.size }}</td>
-    <td><code>{{ d.sha256[:16] }}…</code></td>
-    <td><a href="{{ url_for('.download', document_id=d.id) }}">{{ _("Download") }}</a></td></tr>
-  {% endfor %}
-</table>
-{% endblock %}
-"""
-
-UPLOAD_TEMPLATE = """{% extends admin_base_template %}
-{% block body %}
-<h2>{{ _("Upload a document") }}</h2>
-<p class="text-muted">{{ _("A file with the same owner, kind and name becomes its next version;
-  earlier versions are kept.") }}</p>
-<form method="post" enctype="multipart/form-data">
-  {{ form.hidden_tag() }}
-  {% for field in [form.owner_type, form.owner_id, form.kind, form.file] %}
-  <div class="form-group">
-    {{ field.label }} {{ field(class_="form-control") }}
-    {% for e in field.errors %}<div class="text-danger">{{ e }}</div>{% endfor %}
-  </div>
-  {% endfor %}
-  <button class="btn btn-primary">{{ _("Upload") }}</button>
-</form>
-{% endblock %}
-"""
 
 
 def _name_link(view, context, model, name):
@@ -135,8 +100,9 @@ class DocumentView(ErpModelView):
     @expose("/versions/<int:document_id>")
     def versions(self, document_id):
         document = _document_or_404(document_id)
-        template = current_app.jinja_env.from_string(VERSIONS_TEMPLATE)
-        return self.render(template, first=document, chain=service.versions(document))
+        return self.render(
+            "erp/documents/versions.html", first=document, chain=service.versions(document)
+        )
 
 
 class UploadForm(FlaskForm):
@@ -171,9 +137,8 @@ class DocumentUploadView(ErpView):
                 db.session.commit()
                 flash(_("Stored %(name)s, version %(v)d.", name=document.name, v=document.version))
                 return redirect(url_for("documents.versions", document_id=document.id))
-        template = current_app.jinja_env.from_string(UPLOAD_TEMPLATE)
         status = 400 if request.method == "POST" else 200
-        return self.render(template, form=form), status
+        return self.render("erp/documents/upload.html", form=form), status
 
 
 def document_views():
