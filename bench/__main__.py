@@ -2,7 +2,7 @@
 
 import argparse
 
-from bench import core_framework
+from bench import core_framework, core_services
 
 
 def main():
@@ -11,6 +11,7 @@ def main():
     parser.add_argument("--requests", type=int, default=500)
     args = parser.parse_args()
     core_framework.run(args.database_url, args.requests)
+    core_services.run(args.database_url)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from core.permissions import Permission
 
 ADMIN = ("company_admin",)
 MANAGERS = ("company_admin", "site_manager", "cs_manager", "vp", "gm")
+LETTER_SENDERS = ("company_admin", "cs_rep", "cs_manager", "archive_clerk", "lawyer")
 
 
 @hookimpl
@@ -30,6 +31,8 @@ def erp_permissions():
         Permission("core.audit.view", _l("See the audit log"), ADMIN),
         Permission("core.documents.view", _l("See and download documents"), tuple(_all_staff())),
         Permission("core.documents.upload", _l("Upload documents"), tuple(_all_staff())),
+        Permission("core.letters.view", _l("See letters and download them"), tuple(_all_staff())),
+        Permission("core.letters.send", _l("Record mailings of letters"), LETTER_SENDERS),
         # National data shared by every company: group admins only unless granted.
         Permission("core.calendar.manage", _l("Load official holiday schedules (group admin)")),
     ]
@@ -50,9 +53,10 @@ def erp_admin_views():
     from core.documents.admin import document_views
     from core.duties.admin import duty_views
     from core.jobs.admin import job_views
+    from core.letters.admin import letter_views
 
     views = core_views() + calendar_views() + job_views() + duty_views() + approval_views()
-    return views + audit_views() + document_views()
+    return views + audit_views() + document_views() + letter_views()
 
 
 @hookimpl
@@ -60,8 +64,9 @@ def erp_api_blueprints():
     from core.api.core_endpoints import bp
     from core.approvals.api import bp as approvals_bp
     from core.documents.api import bp as documents_bp
+    from core.letters.api import bp as letters_bp
 
-    return [bp, approvals_bp, documents_bp]
+    return [bp, approvals_bp, documents_bp, letters_bp]
 
 
 @hookimpl
@@ -69,19 +74,23 @@ def erp_api_schemas(spec):
     from core.api.core_endpoints import register_openapi
     from core.approvals.api import register_openapi as approvals_openapi
     from core.documents.api import register_openapi as documents_openapi
+    from core.letters.api import register_openapi as letters_openapi
 
     register_openapi(spec)
     approvals_openapi(spec)
     documents_openapi(spec)
+    letters_openapi(spec)
 
 
 @hookimpl
 def erp_cli_commands(cli):
+    from core.calendar.cli import calendar
     from core.duties.cli import register as register_duties
     from core.jobs.cli import jobs, worker
 
     cli.add_command(worker)
     cli.add_command(jobs)
+    cli.add_command(calendar)
     register_duties(cli)
 
 
@@ -98,7 +107,22 @@ def erp_approval_flows(company):
 
 
 @hookimpl
+def erp_letter_templates(company):
+    from core.letters.production import core_letter_kinds
+
+    return core_letter_kinds()
+
+
+@hookimpl
 def erp_approval_decided(request):
     from core.documents.service import approval_decided
 
     approval_decided(request)
+
+
+@hookimpl
+def erp_plugin_enabled(company, plugin):
+    # A plugin's default approval flows (its SPEC routes) arrive with it; edited flows stay.
+    from core.approvals import install_default_flows
+
+    install_default_flows(company)

@@ -8,7 +8,10 @@ users share :data:`DEMO_PASSWORD`.
 
 from sqlalchemy import select
 
+from core import approvals, documents
+from core.duties import run_due, today
 from core.extensions import db
+from core.letters.production import NOTICE, mailing_addresses, produce_letter
 from core.models import Company, Project, User
 from core.permissions import DEFAULT_ROLES, ensure_default_roles
 from core.plugins import state as plugin_state
@@ -93,4 +96,54 @@ def load(url: str) -> dict:
                 "projects": [name for name, _type in spec["projects"]],
             }
         )
-    return {"url": url, "password": DEMO_PASSWORD, "logins": logins, "companies": companies}
+    showcase = _core_services(db.session.scalar(select(Company).where(Company.code == "LY")))
+    return {
+        "url": url,
+        "password": DEMO_PASSWORD,
+        "logins": logins,
+        "companies": companies,
+        "showcase": showcase,
+    }
+
+
+NOTICE_CONTEXT = {
+    "title": "入伙通知书",
+    "addressee": "张伟 先生",
+    # CS-17: the customer told us of a move without confirming it in writing: both addresses.
+    "addresses": mailing_addresses(
+        "河南省洛阳市洛龙区开元大道218号牡丹园3号楼2单元1201室", "河南省郑州市金水区花园路66号"
+    ),
+    "body": [
+        "您购买的牡丹园3号楼2单元1201室已具备交付条件，请于2026年12月15日前携带购房合同、"
+        "身份证原件及付款凭证到牡丹园客户服务中心办理入伙手续。",
+        "逾期未办理的，自交付期限届满次日起视为已交付，物业服务费自该日起计收。",
+        "特此通知。",
+    ],
+    "date": "2026-11-24",
+}
+OLD_SCAN = ("customer card (2019 copy).txt", "张伟 客户资料卡（旧版，已由新版取代）\n".encode())
+
+
+def _core_services(company: Company) -> dict:
+    """What the core services show in the demo company: a Chinese letter in the archive of
+    牡丹园 (Letters, Documents), a deletion waiting in the VP's "My approvals" inbox, and the
+    day's duty runs (System → Duty runs). Each step finds its earlier result on a second run."""
+    approvals.install_default_flows(company)  # a company made before flows were shipped
+    db.session.commit()
+    with company_scope(company.id):
+        project = db.session.scalar(select(Project).where(Project.name == "牡丹园"))
+    letter = produce_letter(company, NOTICE, "project", project.id, "demo", NOTICE_CONTEXT)
+    db.session.commit()
+    requester = db.session.scalar(select(User).where(User.email == "cs-manager@ly.example.com"))
+    with company_scope(company.id):
+        scan = documents.add_document("project", project.id, "scan", *OLD_SCAN, user=requester)
+        db.session.commit()
+        if scan.deletion_requested_at is None and scan.deleted_at is None:
+            reason = "已由新版客户资料卡取代"
+            documents.request_deletion(scan, requester, reason)
+    runs = run_due(company, today())
+    return {
+        "letter": {"reference": letter.reference, "document_id": letter.document_id},
+        "approval_inbox": "vp@ly.example.com",
+        "duty_periods_run": len(runs["runs"]),
+    }
