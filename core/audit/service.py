@@ -97,8 +97,14 @@ def _models():
 
 
 def _audited(obj) -> bool:
+    """Business data is audited; a model opts out with ``__audit__ = False`` (operational
+    bookkeeping such as job records and duty runs, which are their own log)."""
     entry, extra = _models()
-    return isinstance(obj, (TenantMixin, *extra)) and not isinstance(obj, entry)
+    return (
+        getattr(obj, "__audit__", True)
+        and isinstance(obj, (TenantMixin, *extra))
+        and not isinstance(obj, entry)
+    )
 
 
 def _company_of(obj) -> int | None:

@@ -22,6 +22,7 @@ class DutyRun(TenantMixin, db.Model):
     insert fails and it leaves the period alone."""
 
     __tablename__ = "duty_run"
+    __audit__ = False  # the run record is itself the duty's log
     __table_args__ = (UniqueConstraint("duty_key", "company_id", "period_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     duty_key: Mapped[str] = mapped_column(String(100))

@@ -57,9 +57,39 @@ def enqueue(
         enqueued_at=runner.now(),
     )
     db.session.add(record)
+    if runner.in_process():
+        db.session.commit()
+        dispatch(record.id)
+        return record
+    # One commit: the RQ job id is known before RQ hears of the job.
+    db.session.flush()
+    send = _sender(record)
     db.session.commit()
-    dispatch(record.id)
+    send()
     return record
+
+
+def _sender(record: JobRecord):
+    """Set the record's RQ job id; returns the call that hands the job to RQ (after commit,
+    so a worker never picks up a job whose record it cannot see yet)."""
+    job_id, queue, kind = record.id, record.queue, record.kind
+    retries = max(record.max_attempts - record.attempts - 1, 0)
+    backoff = current_app.config.get("JOB_BACKOFF", BACKOFF)
+    record.rq_job_id = rq_id = f"erp-{job_id}-{record.attempts}"
+    timeout = current_app.config.get("JOB_TIMEOUT", 600)
+    connection = redis_connection()
+
+    def send():
+        Queue(queue, connection=connection).enqueue(
+            runner.run,
+            job_id,
+            job_id=rq_id,
+            retry=Retry(max=retries, interval=backoff[:retries]) if retries else None,
+            job_timeout=timeout,
+            description=f"{kind} #{job_id}",
+        )
+
+    return send
 
 
 def dispatch(job_id: int) -> None:
@@ -79,19 +109,9 @@ def dispatch(job_id: int) -> None:
         # The job changed rows behind the caller's session: reload them on next access.
         db.session.expire_all()
         return
-    record = db.session.get(JobRecord, job_id)
-    retries = max(record.max_attempts - record.attempts - 1, 0)
-    backoff = current_app.config.get("JOB_BACKOFF", BACKOFF)
-    rq_job = Queue(record.queue, connection=redis_connection()).enqueue(
-        runner.run,
-        job_id,
-        job_id=f"erp-{job_id}-{record.attempts}",
-        retry=Retry(max=retries, interval=backoff[:retries]) if retries else None,
-        job_timeout=current_app.config.get("JOB_TIMEOUT", 600),
-        description=f"{record.kind} #{job_id}",
-    )
-    record.rq_job_id = rq_job.id
+    send = _sender(db.session.get(JobRecord, job_id))
     db.session.commit()
+    send()
 
 
 def retry(record: JobRecord) -> None:

@@ -21,6 +21,7 @@ class JobRecord(TenantMixin, db.Model):
     """One background job of a company: kind (the function), subject, status, attempts."""
 
     __tablename__ = "job_record"
+    __audit__ = False  # the record is itself the job's log
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(200))  # dotted path of the job function
     queue: Mapped[str] = mapped_column(String(50), default="default")

@@ -55,6 +55,9 @@ def run(job_id: int):
 def execute(job_id: int, worker_name: str | None = None):
     """Run the job once; raises on failure so RQ retries it with backoff."""
     session = db.session
+    # The worker's own session (removed below): keep the record loaded across commits instead
+    # of reading it again after each one.
+    session().expire_on_commit = False
     try:
         record = session.get(JobRecord, job_id, with_for_update=True)
         if record is None or record.status == JobStatus.done:
@@ -68,7 +71,6 @@ def execute(job_id: int, worker_name: str | None = None):
         session.commit()
         kind, kwargs, company_id = record.kind, dict(record.kwargs or {}), record.company_id
         with company_scope(company_id):
-            record = session.get(JobRecord, job_id)
             try:
                 result = resolve(kind)(job=record, **kwargs)
                 record.status = JobStatus.done
