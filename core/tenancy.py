@@ -9,6 +9,7 @@ Outside a request or job (CLI, migrations) nothing is scoped.
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
 from sqlalchemy import ForeignKey, event, inspect
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
@@ -91,11 +92,15 @@ def _scope_statement(state):
         if state.is_insert and not written:
             raise TenantViolation("a bulk INSERT under a company scope must give company_id")
     if state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                TenantMixin, lambda cls: cls.company_id == company_id, include_aliases=True
-            )
-        )
+        state.statement = state.statement.options(_criteria(company_id))
+
+
+@lru_cache(maxsize=1024)
+def _criteria(company_id: int):
+    """The scoping option of one company, built once (building it costs ~25 µs a statement)."""
+    return with_loader_criteria(
+        TenantMixin, lambda cls: cls.company_id == company_id, include_aliases=True
+    )
 
 
 def _new_owner(obj) -> int | None:
