@@ -121,9 +121,9 @@ def _worker_letters(company, env: dict, chunk_size: int, step: str) -> tuple[flo
 
     from bench.duty_plugin import BenchCustomer
     from core.extensions import db
-    from core.jobs.models import JobRecord
     from core.letters.production import NOTICE as KIND
     from core.letters.production import produce_batch
+    from core.models.jobs import JobRecord
     from core.models.letters import Letter
 
     ids = db.session.scalars(select(BenchCustomer.id).order_by(BenchCustomer.id).limit(LETTERS))

@@ -6,15 +6,6 @@ with :func:`submit`, and hears the outcome through ``erp_approval_decided``.
 
 from core.approvals.conditions import ConditionError
 from core.approvals.flows import current_flow, current_flows, install_default_flows, save_flow
-from core.approvals.models import (
-    ApprovalDecision,
-    ApprovalFlow,
-    ApprovalRequest,
-    ApprovalStep,
-    Decision,
-    ImmutableDecision,
-    RequestStatus,
-)
 from core.approvals.service import (
     ApprovalRefused,
     approve,
@@ -25,6 +16,15 @@ from core.approvals.service import (
     reject,
     submit,
     withdraw,
+)
+from core.models.approvals import (
+    ApprovalDecision,
+    ApprovalFlow,
+    ApprovalRequest,
+    ApprovalStep,
+    Decision,
+    ImmutableDecision,
+    RequestStatus,
 )
 
 __all__ = [

@@ -20,7 +20,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from core.admin.views import ErpView
 from core.approvals import flows, service
 from core.approvals.conditions import OPS
-from core.approvals.models import ApprovalRequest
+from core.models.approvals import ApprovalRequest
 
 VIEW = "core.approvals.view"
 MANAGE = "core.approvals.manage"

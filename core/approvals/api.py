@@ -5,8 +5,8 @@ from marshmallow import ValidationError
 
 from core.api import error, paginate, require_permission
 from core.approvals import service
-from core.approvals.models import ApprovalRequest
 from core.approvals.schemas import DecideSchema, RequestSchema
+from core.models.approvals import ApprovalRequest
 
 VIEW = "core.approvals.view"
 

@@ -6,10 +6,10 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from core import permissions  # a module: core.models imports this package early
-from core.approvals.models import ApprovalFlow, ApprovalStep
 from core.approvals.schemas import FlowSchema
 from core.extensions import db
 from core.models import Company, Role, User
+from core.models.approvals import ApprovalFlow, ApprovalStep
 from core.plugins import state as plugin_state
 from core.tenancy import company_scope
 

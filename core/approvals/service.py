@@ -18,11 +18,11 @@ from sqlalchemy.orm import selectinload
 from core import permissions  # a module: core.models imports this package early
 from core.approvals.conditions import evaluate, snapshot
 from core.approvals.flows import current_flow
-from core.approvals.models import ApprovalDecision, ApprovalRequest, Decision, RequestStatus
 from core.audit import actor, record_decision
 from core.calendar import add_working_days
 from core.extensions import db
 from core.models import Company, Membership, Role, User
+from core.models.approvals import ApprovalDecision, ApprovalRequest, Decision, RequestStatus
 from core.models.auth import membership_role
 from core.plugins import state as plugin_state
 from core.tenancy import company_scope

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from core.admin.views import ErpModelView
-from core.duties.models import DutyRun
+from core.models.duties import DutyRun
 
 
 def _outcome(view, context, model, name):

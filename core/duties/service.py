@@ -38,11 +38,11 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.duties.models import DutyRun, DutyStatus
 from core.duties.schedules import Schedule
 from core.extensions import db
 from core.jobs.runner import now
 from core.models import Company
+from core.models.duties import DutyRun, DutyStatus
 from core.plugins import state
 from core.tenancy import company_scope
 

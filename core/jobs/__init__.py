@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.jobs import runner
-from core.jobs.models import JobRecord, JobStatus
+from core.models.jobs import JobRecord, JobStatus
 
 log = logging.getLogger("erp.jobs")
 QUEUES = ("default", "letters")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.admin.views import ErpModelView
 from core.extensions import db
 from core.jobs import retry
-from core.jobs.models import JobRecord, JobStatus
+from core.models.jobs import JobRecord, JobStatus
 from core.permissions import has_permission
 
 

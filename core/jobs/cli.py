@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.jobs import QUEUES, reap, redis_connection, retry
-from core.jobs.models import JobRecord, JobStatus
 from core.jobs.worker import ErpSimpleWorker, ErpWorker
+from core.models.jobs import JobRecord, JobStatus
 
 
 @click.command("worker")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from core.extensions import db
-from core.jobs.models import JobRecord, JobStatus
+from core.models.jobs import JobRecord, JobStatus
 from core.tenancy import company_scope
 
 log = logging.getLogger("erp.jobs")

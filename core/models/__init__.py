@@ -1,21 +1,37 @@
-# ruff: noqa: I001 -- the late imports below must follow the core models (import cycles)
-"""Core models; importing this package registers every core table on the metadata."""
+"""Core models; importing this package registers every core table on the metadata.
 
-from core.models.audit import AuditEntry  # noqa: F401 (registers the table)
+Every core service keeps its models here (not in its own package), so importing the models
+never imports a service, and no service import order can form a cycle.
+"""
+
+from core.models.approvals import ApprovalDecision, ApprovalFlow, ApprovalRequest, ApprovalStep
+from core.models.audit import AuditEntry
 from core.models.auth import ApiToken, Membership, Role, RolePermission, User
-from core.models.calendar import CalendarDay, CalendarYear  # noqa: F401 (registers the tables)
+from core.models.calendar import CalendarDay, CalendarYear
 from core.models.company import Company, CompanyGroup, Project, ProjectType
-from core.models.documents import Document  # noqa: F401 (registers the table)
-from core.models.letters import LetterSequence  # noqa: F401 (registers the table)
+from core.models.documents import Document
+from core.models.duties import DutyRun
+from core.models.jobs import JobRecord
+from core.models.letters import Letter, LetterSequence, Mailing
 from core.models.plugin_state import PluginState
-from core.jobs.models import JobRecord  # noqa: E402,F401,I001 (registers the table)
-from core.approvals.models import ApprovalFlow  # noqa: E402,F401,I001 (registers the tables)
-from core.duties.models import DutyRun  # noqa: E402,F401,I001 (registers the table)
 
 __all__ = [
     "ApiToken",
+    "ApprovalDecision",
+    "ApprovalFlow",
+    "ApprovalRequest",
+    "ApprovalStep",
+    "AuditEntry",
+    "CalendarDay",
+    "CalendarYear",
     "Company",
     "CompanyGroup",
+    "Document",
+    "DutyRun",
+    "JobRecord",
+    "Letter",
+    "LetterSequence",
+    "Mailing",
     "Membership",
     "PluginState",
     "Project",

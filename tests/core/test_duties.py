@@ -21,13 +21,13 @@ from sqlalchemy import func, select
 from core.app import create_app
 from core.cli import build_cli
 from core.duties import Daily, Duty, Weekly, YearlyLunar, describe, run_due, today
-from core.duties.models import DutyRun, DutyStatus
 from core.duties.scheduler import tick
 from core.extensions import db
 from core.hookspecs import hookimpl
-from core.jobs.models import JobRecord
 from core.jobs.runner import now
 from core.models import Company, Project
+from core.models.duties import DutyRun, DutyStatus
+from core.models.jobs import JobRecord
 from core.plugins import Manifest, state
 from core.plugins.registry import discover
 from core.tenancy import company_scope

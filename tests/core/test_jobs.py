@@ -5,8 +5,8 @@ from sqlalchemy import select
 from core import jobs
 from core.extensions import db
 from core.jobs import runner
-from core.jobs.models import JobRecord, JobStatus
 from core.models import Project
+from core.models.jobs import JobRecord, JobStatus
 from core.tenancy import company_scope
 from tests.core import job_functions as fn
 

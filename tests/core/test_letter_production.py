@@ -16,7 +16,6 @@ from core.cli import build_cli
 from core.documents import archive_index, read_content
 from core.extensions import db
 from core.hookspecs import hookimpl
-from core.jobs.models import JobRecord, JobStatus
 from core.letters import LetterData, LetterKind
 from core.letters.admin import ReturnedFilter
 from core.letters.mailing import record_mailing, update_mailing
@@ -27,6 +26,7 @@ from core.letters.production import (
     produce_letter,
 )
 from core.models.documents import Document
+from core.models.jobs import JobRecord, JobStatus
 from core.models.letters import Letter, Mailing, MailingMethod
 from core.plugins import Manifest, state
 from core.plugins.registry import discover
@@ -428,8 +428,8 @@ def test_letters_admin_needs_its_permissions(client, w):
 def test_demo_shows_a_letter_a_pending_approval_and_duty_runs(ctx):
     from core.approvals import ApprovalRequest, pending_for
     from core.duties import duties_of, today
-    from core.duties.models import DutyRun, DutyStatus
     from core.models import Company, User
+    from core.models.duties import DutyRun, DutyStatus
 
     cli = build_cli()
 

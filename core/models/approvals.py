@@ -24,7 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.extensions import db
-from core.models import Company, User
+from core.models.auth import User
+from core.models.company import Company
 from core.tenancy import TenantMixin
 
 
