@@ -100,3 +100,10 @@ def erp_approval_decided(request):
     for area in AREAS:
         if hasattr(area, "on_approval_decided"):
             area.on_approval_decided(request)
+
+
+@hookimpl
+def erp_settings_changed(company, plugin, old, new):
+    for area in AREAS:
+        if hasattr(area, "on_settings_changed"):
+            area.on_settings_changed(company, plugin, old, new)
