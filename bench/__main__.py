@@ -2,7 +2,7 @@
 
 import argparse
 
-from bench import core_framework, core_services
+from bench import core_framework, core_services, sales_board, sales_followups, sales_orders
 
 
 def main():
@@ -12,6 +12,9 @@ def main():
     args = parser.parse_args()
     core_framework.run(args.database_url, args.requests)
     core_services.run(args.database_url)
+    sales_board.run(args.database_url)
+    sales_followups.run(args.database_url)
+    sales_orders.run(args.database_url)
 
 
 if __name__ == "__main__":

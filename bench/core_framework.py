@@ -15,6 +15,8 @@ import time
 import timeit
 import types
 
+from bench import fresh_schema
+
 STARTUP = "import time; t = time.perf_counter(); {body}; print(time.perf_counter() - t)"
 
 
@@ -47,8 +49,7 @@ def _seed(app):
     from core.services import companies as svc
 
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        fresh_schema(db)
         group = svc.get_or_create_group("Bench")
         company = svc.create_company(group, "BN", "Bench Co", "BN")
         other = svc.create_company(group, "OT", "Other Co", "OT")

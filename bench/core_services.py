@@ -25,6 +25,8 @@ from pathlib import Path
 from redis import Redis
 from rq import Queue, SimpleWorker
 
+from bench import fresh_schema
+
 ROOT = Path(__file__).resolve().parents[1]
 ERP = str(Path(sys.executable).with_name("erp"))
 LETTERS = 200
@@ -79,8 +81,7 @@ def _seed():
     from core.plugins import state
     from core.services import companies as svc
 
-    db.drop_all()
-    db.create_all()
+    fresh_schema(db)
     company = svc.create_company(
         svc.get_or_create_group("Bench"), "BN", "洛阳牡丹置业有限公司", "BN"
     )

@@ -12,6 +12,8 @@ import tempfile
 import time
 from decimal import Decimal
 
+from bench import fresh_schema
+
 N_FLOORS, N_ENTRANCES, N_ROOMS = 30, 4, 5  # 600 units
 RAW = """<table>{% for floor in floors %}<tr><th>{{ floor }}</th>{% for c in rows[floor] %}
 {% if c %}<td class="s-{{ c.state }}"><a href="/u/{{ c.id }}">{{ c.list_total }}<br>
@@ -27,8 +29,7 @@ def _seed(app):
 
     states = list(UnitState)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        fresh_schema(db)
         group = svc.get_or_create_group("Bench")
         company = svc.create_company(group, "BN", "Bench Co", "BN")
         user = svc.create_user("board@example.com", "bench-pass-1")

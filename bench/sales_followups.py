@@ -6,6 +6,8 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
+from bench import fresh_schema
+
 CUSTOMERS, REPS, TASKS = 100_000, 20, 10_000
 LIST_DATE = date(2026, 11, 24)
 RAW = """
@@ -29,8 +31,7 @@ def _seed(app):
     from plugins.sales.models.customers import Customer
 
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        fresh_schema(db)
         group = svc.get_or_create_group("Bench")
         company = svc.create_company(group, "BF", "Bench Follow-ups", "LY")
         state.enable(company, "sales")

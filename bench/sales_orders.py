@@ -16,6 +16,8 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from bench import fresh_schema
+
 CLIENTS, UNITS = 8, 400
 
 
@@ -26,8 +28,7 @@ def _seed(app) -> dict:
     from plugins.sales.models import Building, Customer, Unit, UnitState
 
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        fresh_schema(db)
         group = svc.get_or_create_group("Bench")
         company = svc.create_company(group, "BN", "Bench Co", "BN")
         user = svc.create_user("orders@example.com", "bench-pass-1")

@@ -91,7 +91,9 @@ def _scope_statement(state):
             raise TenantViolation("a bulk write names another company")
         if state.is_insert and not written:
             raise TenantViolation("a bulk INSERT under a company scope must give company_id")
-    if state.is_select or state.is_update or state.is_delete:
+    # A column load refreshes an object already in the session (already scoped when loaded):
+    # it can reveal no other row, and SQLAlchemy cannot cache it with the criteria attached.
+    if (state.is_select and not state.is_column_load) or state.is_update or state.is_delete:
         state.statement = state.statement.options(_criteria(company_id))
 
 
