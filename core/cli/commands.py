@@ -44,6 +44,14 @@ def demo(url):
     lines += [
         f"  {u['email']:<36} {u['company']:<3} {', '.join(u['roles'])}" for u in data["logins"]
     ]
+    show = data.get("showcase")
+    if show:
+        lines += [
+            "To see:",
+            f"  a pending approval in the inbox of {show['approval_inbox']} (My approvals)",
+            f"  the Chinese letter {show['letter']['reference']} under Letters (download the PDF)",
+            f"  {show['duty_periods_run']} duty run(s) under System → Duty runs",
+        ]
     return Result(data, "\n".join(lines))
 
 
