@@ -14,10 +14,13 @@ HERE = Path(__file__).parent
 
 
 def select_locale() -> str:
-    """The user's pick, else the company's default (the demo company: Simplified Chinese)."""
+    """The user's pick, else the company's default (the demo company: Simplified Chinese).
+    API clients get English unless their Accept-Language asks for Chinese."""
     if not has_request_context():
         return "en"
     languages = g.get("erp_languages") or {}
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(list(languages)) or "en"
     if session.get("locale") in languages:
         return session["locale"]
     user = g.get("erp_user")

@@ -99,6 +99,11 @@ def test_sal13_api_second_order_is_409_unit_no_longer_available(site, client):
     second = client.post(ORDERS, json=json_body(site), headers=headers)
     assert second.status_code == 409
     assert "no longer available" in second.json["error"]["message"]
+    # API messages are English unless the client asks for Chinese.
+    chinese = client.post(
+        ORDERS, json=json_body(site), headers={**headers, "Accept-Language": "zh-CN,zh;q=0.9"}
+    )
+    assert chinese.status_code == 409 and "已不可售" in chinese.json["error"]["message"]
     listed = client.get(ORDERS, query_string={"building_id": site.building.id}, headers=headers)
     assert listed.json["total"] == 1
     assert client.get(ORDERS, query_string={"status": "voided"}, headers=headers).json["total"] == 0
