@@ -7,7 +7,7 @@ from flask import Flask, g, has_request_context, request, session
 from core import builtin, config, permissions
 from core.auth import context
 from core.auth.views import bp as auth_bp
-from core.extensions import babel, csrf, db, login_manager, migrate
+from core.extensions import babel, csrf, db, login_manager
 from core.plugins.registry import PluginRegistry, discover
 
 HERE = Path(__file__).parent
@@ -43,7 +43,6 @@ def create_app(overrides: dict | None = None, plugin_modules: list | None = None
     config.load(app, overrides)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(HERE / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

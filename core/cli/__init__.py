@@ -155,8 +155,11 @@ class ErpGroup(_ErpGroupMixin, FlaskGroup):
 
 def _create_app():
     from core.app import create_app
+    from core.extensions import init_migrations
 
-    return create_app()
+    app = create_app()
+    init_migrations(app)  # for `erp db ...`
+    return app
 
 
 def build_cli(plugin_modules: list | None = None) -> FlaskGroup:

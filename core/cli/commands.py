@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy import make_url, select
 
 from core.cli import CommandFailed, Result, emit
-from core.extensions import db
+from core.extensions import db, init_migrations
 
 
 def _revisions() -> list[str]:
@@ -22,7 +22,7 @@ def init():
     """Create the database, or upgrade it to the newest revision of the core and of every
     installed plugin (each plugin is its own Alembic branch)."""
     before = _revisions()
-    config = current_app.extensions["migrate"].migrate.get_config()
+    config = init_migrations(current_app).migrate.get_config()
     try:
         alembic_command.upgrade(config, "heads")
     except CommandError as exc:

@@ -27,7 +27,7 @@ from core.approvals import approve, current_flow, install_default_flows, submit
 from core.auth.services import create_token
 from core.cli import Result, build_cli
 from core.duties import Daily, Duty, run_due
-from core.extensions import db
+from core.extensions import db, init_migrations
 from core.hookspecs import hookimpl
 from core.letters.kinds import LetterKind, letter_kinds
 from core.models import Project, Role
@@ -213,7 +213,7 @@ def test_hook_erp_migration_dirs(app):
     dirs = dict(app.extensions["erp_plugins"].per_plugin("erp_migration_dirs"))
     assert dirs["visitor_log"].endswith("erp_visitor_log/migrations/versions")
     with app.app_context():
-        config = app.extensions["migrate"].migrate.get_config()
+        config = init_migrations(app).migrate.get_config()
         config.output_buffer = io.StringIO()
         alembic_command.upgrade(config, "heads", sql=True)
     sql = config.output_buffer.getvalue()
