@@ -89,14 +89,17 @@ def admin_views():
 
 def api_blueprints():
     from plugins.sales.orders.api import bp
+    from plugins.sales.orders.change_api import bp as changes_bp
 
-    return [bp]
+    return [bp, changes_bp]
 
 
 def openapi(spec):
+    from plugins.sales.orders import change_api
     from plugins.sales.orders.api import register_openapi
 
     register_openapi(spec)
+    change_api.register_openapi(spec)
 
 
 def duties(company):
@@ -112,15 +115,18 @@ def letter_kinds(company):
 
 
 def approval_flows(company):
+    from plugins.sales.orders.changes import change_flows
     from plugins.sales.orders.discounts import default_flows
 
-    return default_flows(company)
+    return default_flows(company) + change_flows()
 
 
 def on_approval_decided(request):
+    from plugins.sales.orders import change_apply
     from plugins.sales.orders.services import approval_decided
 
     approval_decided(request)
+    change_apply.approval_decided(request)
 
 
 def on_settings_changed(company, plugin, old, new):

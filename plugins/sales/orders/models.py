@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Numeric,
+    String,
     Text,
     UniqueConstraint,
     event,
@@ -31,6 +32,7 @@ class OrderStatus(enum.StrEnum):
     voided = "voided"  # by the site manager with a reason (SAL-17)
     refunded = "refunded"  # cooling-off refund (SAL-19)
     rejected = "rejected"  # the discount was refused: the unit is released
+    withdrawn = "withdrawn"  # replaced by an order on another unit (SAL-22 swap)
 
 
 # SAL-13: at most one order per unit holds the unit; the database refuses a second one too.
@@ -79,6 +81,8 @@ class Order(TenantMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     close_reason: Mapped[str] = mapped_column(Text, default="")
+    # SAL-24: the buyer of record after a name change; blank: the customer's own name.
+    buyer_name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     unit: Mapped[Unit] = relationship()
@@ -122,6 +126,7 @@ class OrderVersion(TenantMixin, db.Model):
     top_up_date: Mapped[date | None] = mapped_column(Date)
     signing_date: Mapped[date] = mapped_column(Date)
     change_reason: Mapped[str] = mapped_column(Text, default="")
+    buyer_name: Mapped[str] = mapped_column(String(100), default="")  # the order's, when written
     approval_request_id: Mapped[int | None] = mapped_column(ForeignKey("approval_request.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -134,9 +139,23 @@ class OrderVersion(TenantMixin, db.Model):
         return self.list_price - self.price
 
 
+@event.listens_for(OrderVersion, "before_insert")
+def _snapshot_buyer(mapper, connection, target):
+    # Each version records the buyer of record (SAL-24), whoever writes the version.
+    if not target.buyer_name and target.order is not None:
+        target.buyer_name = target.order.buyer_name or ""
+
+
 @event.listens_for(OrderVersion, "before_update")
 def _refuse_edit(mapper, connection, target):
     raise ImmutableVersion(f"order version {target.order_id}/{target.number} is read-only")
+
+
+class DepositStatus(enum.StrEnum):
+    received = "received"
+    refunded = "refunded"  # in full or less a penalty (SAL-19, SAL-23)
+    withdrawn = "withdrawn"  # carried to the order on the swapped-to unit (SAL-22)
+    voided = "voided"  # the order was cancelled (SAL-23)
 
 
 class Deposit(TenantMixin, db.Model):
@@ -150,6 +169,9 @@ class Deposit(TenantMixin, db.Model):
     received_on: Mapped[date] = mapped_column(Date)
     refunded_on: Mapped[date | None] = mapped_column(Date)
     refunded_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    status: Mapped[DepositStatus] = mapped_column(
+        _enum(DepositStatus), default=DepositStatus.received
+    )
 
     order: Mapped[Order] = relationship(back_populates="deposits")
 
@@ -184,3 +206,67 @@ class SpecialOffer(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     unit: Mapped[Unit] = relationship()
+
+
+class ChangeKind(enum.StrEnum):
+    swap = "swap"  # 换房 (SAL-22)
+    refund = "refund"  # 退房 (SAL-23)
+    rename = "rename"  # 更名 (SAL-24)
+    layout = "layout"  # 户型结构变更 (SAL-25)
+
+
+class ChangeStatus(enum.StrEnum):
+    pending = "pending"  # on its approval route
+    applied = "applied"  # approved and carried out in the approval's transaction
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+class ChangeRequest(TenantMixin, db.Model):
+    """A change to an order after it was written (SAL-22–25), carried out on approval."""
+
+    __tablename__ = "sales_order_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    kind: Mapped[ChangeKind] = mapped_column(_enum(ChangeKind), index=True)
+    status: Mapped[ChangeStatus] = mapped_column(_enum(ChangeStatus), index=True)
+    reason: Mapped[str] = mapped_column(Text)  # the customer's reason
+    real_reason: Mapped[str] = mapped_column(Text, default="")  # the rep's (SAL-23)
+    penalty: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))  # 违约金
+    new_unit_id: Mapped[int | None] = mapped_column(ForeignKey("sales_unit.id"))
+    new_order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id"))
+    old_buyer_name: Mapped[str] = mapped_column(String(100), default="")
+    new_buyer_name: Mapped[str] = mapped_column(String(100), default="")
+    # SAL-24: identity documents (core.documents) of the old and the new buyer.
+    old_identity_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    new_identity_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    description: Mapped[str] = mapped_column(Text, default="")  # the layout change asked for
+    fee: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # set by cost (SAL-25)
+    finance_note: Mapped[str] = mapped_column(Text, default="")  # what finance is told
+    requester_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    approval_request_id: Mapped[int | None] = mapped_column(ForeignKey("approval_request.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    order: Mapped[Order] = relationship(foreign_keys=[order_id])
+    new_unit: Mapped[Unit | None] = relationship()
+    new_order: Mapped[Order | None] = relationship(foreign_keys=[new_order_id])
+    requester: Mapped[User] = relationship()
+    inspections: Mapped[list["ChangeInspection"]] = relationship(
+        back_populates="change", order_by="ChangeInspection.id"
+    )
+
+
+class ChangeInspection(TenantMixin, db.Model):
+    """An inspection of a carried-out layout change (SAL-25): passed or not, with a note."""
+
+    __tablename__ = "sales_order_change_inspection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("sales_order_change.id"), index=True)
+    passed: Mapped[bool] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    inspected_at: Mapped[datetime] = mapped_column(DateTime)
+
+    change: Mapped[ChangeRequest] = relationship(back_populates="inspections")
+    inspector: Mapped[User] = relationship()

@@ -1,7 +1,9 @@
 """Order screens: the list with filters, the order form, one order (versions, approval status,
-void, cooling-off refund), the review checklist (SAL-21) and the purchase plan (SAL-16)."""
+void, cooling-off refund), the review checklist (SAL-21), the purchase plan (SAL-16) and the
+changes to orders (SAL-22–25)."""
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_admin import expose
@@ -12,15 +14,24 @@ from sqlalchemy import select
 
 from core import approvals
 from core.admin.views import ErpView, forbidden
+from core.documents import add_document
 from core.extensions import db
 from core.letters import render_letter
 from core.permissions import PermissionDenied, has_permission
 from core.plugins.state import get_settings
 from plugins.sales import mortgage_calc as mc
 from plugins.sales.models import Building, Customer, Unit, UnitState
-from plugins.sales.orders import CREATE, REVIEW, VIEW, VOID, review, services
+from plugins.sales.orders import CREATE, REVIEW, VIEW, VOID, changes, review, services
 from plugins.sales.orders.api import OrderInput, PlanInput, order_query
-from plugins.sales.orders.models import DepositKind, Order, OrderStatus, PaymentMethod
+from plugins.sales.orders.change_api import ChangeInput, change_query
+from plugins.sales.orders.models import (
+    ChangeKind,
+    ChangeRequest,
+    DepositKind,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+)
 from plugins.sales.orders.plans import plan_letter, purchase_plan
 
 T = "sales/orders/"
@@ -197,6 +208,109 @@ class OrdersView(ErpView):
         )
 
 
+class OrderChangesView(ErpView):
+    """Swaps, refunds, name and layout changes (SAL-22–25): ask, follow, price, inspect."""
+
+    permission = VIEW
+
+    def _change(self, change_id: int) -> ChangeRequest:
+        change = db.session.get(ChangeRequest, change_id)
+        if change is None or change.company_id != g.erp_company.id:
+            abort(404)
+        return change
+
+    @expose("/")
+    def index_view(self):
+        args = request.args.to_dict()
+        found = db.session.scalars(change_query(args).limit(200)).all()
+        return self.render(
+            T + "changes/list.html", changes=found, args=args, kinds=list(ChangeKind)
+        )
+
+    @expose("/new", methods=("GET", "POST"))
+    def new(self):
+        _require(CREATE)
+        order = OrdersView._order(self, request.values.get("order", type=int) or 0)
+        kind = request.values.get("kind", "swap")
+        if kind not in [str(k) for k in ChangeKind]:
+            abort(404)
+        errors, status = {}, 200
+        if request.method == "POST":
+            try:
+                values = change_form(order, _form(ChangeInput()))
+                change = changes.request_change(order, g.erp_user, kind, values)
+            except ValidationError as exc:
+                db.session.rollback()
+                errors, status = exc.messages, 400
+            except services.OrderRefused as exc:
+                db.session.rollback()
+                errors, status = {"_": [str(exc)]}, exc.status
+            else:
+                flash(_("Change #%(id)d sent for approval.", id=change.id), "success")
+                return redirect(url_for(".change", change_id=change.id))
+        units = db.session.scalars(
+            select(Unit)
+            .where(Unit.state.in_((UnitState.available, UnitState.held)), Unit.id != order.unit_id)
+            .order_by(Unit.building_id, Unit.floor, Unit.room)
+            .limit(500)
+        ).all()
+        return self.render(
+            T + "changes/form.html",
+            order=order,
+            kind=kind,
+            units=units,
+            form=request.form,
+            errors=errors,
+        ), status
+
+    @expose("/<int:change_id>")
+    def change(self, change_id):
+        change = self._change(change_id)
+        return self.render(
+            T + "changes/change.html",
+            change=change,
+            requests=approvals.history(changes.OWNER, change.id),
+        )
+
+    def _act(self, change_id, action):
+        change = self._change(change_id)
+        try:
+            action(change)
+        except (ValidationError, services.OrderRefused) as exc:
+            db.session.rollback()
+            flash(str(getattr(exc, "messages", exc)), "error")
+        return redirect(url_for(".change", change_id=change_id))
+
+    @expose("/<int:change_id>/fee", methods=("POST",))
+    def fee(self, change_id):
+        fee = request.form.get("fee", "")
+        return self._act(change_id, lambda c: changes.set_fee(c, g.erp_user, _decimal(fee)))
+
+    @expose("/<int:change_id>/inspection", methods=("POST",))
+    def inspection(self, change_id):
+        passed, note = request.form.get("passed") == "1", request.form.get("note", "")
+        return self._act(change_id, lambda c: changes.inspect(c, g.erp_user, passed, note))
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:
+        raise ValidationError({"fee": [_("Not a number.")]}) from None
+
+
+def change_form(order: Order, values: dict) -> dict:
+    """The two identity scans of a name change are filed on the order first (SAL-24)."""
+    for field in ("old_identity", "new_identity"):
+        upload = request.files.get(field)
+        if upload and upload.filename:
+            document = add_document(
+                "sales_order", order.id, "identity", upload.filename, upload.read(), g.erp_user
+            )
+            values[f"{field}_id"] = document.id
+    return values
+
+
 def views():
     return [
         OrdersView(
@@ -204,5 +318,11 @@ def views():
             category=CATEGORY,
             endpoint="sales_orders",
             url="/admin/sales_orders/",
+        ),
+        OrderChangesView(
+            name=_l("Order changes"),
+            category=CATEGORY,
+            endpoint="sales_order_changes",
+            url="/admin/sales_order_changes/",
         ),
     ]
