@@ -28,6 +28,7 @@ from plugins.sales.orders.models import (
     HOLDING,
     Deposit,
     DepositKind,
+    DepositStatus,
     Order,
     OrderStatus,
     OrderVersion,
@@ -307,6 +308,7 @@ def cooling_off_refund(order: Order, user: User, on: date | None = None) -> Orde
         _release(order, user, OrderStatus.refunded, _("Cooling-off refund"))
         for deposit in order.deposits:
             deposit.refunded_on, deposit.refunded_amount = on, deposit.amount
+            deposit.status = DepositStatus.refunded
     return order
 
 

@@ -269,6 +269,7 @@ def test_sal19_cooling_off_default_3_days(site):
     services.cooling_off_refund(order, site.rep, on=TODAY + timedelta(days=3))
     assert order.status == OrderStatus.refunded
     assert order.deposits[0].refunded_amount == D("50000.00")
+    assert order.deposits[0].status == "refunded"
     assert unit_state(site.unit) == UnitState.available
 
 
