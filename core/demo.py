@@ -96,7 +96,12 @@ def load(url: str) -> dict:
                 "projects": [name for name, _type in spec["projects"]],
             }
         )
-    showcase = _core_services(db.session.scalar(select(Company).where(Company.code == "LY")))
+    ly = db.session.scalar(select(Company).where(Company.code == "LY"))
+    if plugin_state.is_enabled(ly, "sales"):
+        from plugins.sales.demo import load as load_sales  # the sales site (plugin data)
+
+        load_sales(ly)
+    showcase = _core_services(ly)
     return {
         "url": url,
         "password": DEMO_PASSWORD,

@@ -20,7 +20,8 @@ from core.plugins import Manifest
 from plugins.sales import models  # noqa: F401 (registers the sales tables)
 
 AREAS = tuple(
-    importlib.import_module(f"plugins.sales.{name}") for name in ("units", "leads", "orders")
+    importlib.import_module(f"plugins.sales.{name}")
+    for name in ("units", "leads", "orders", "reports")
 )
 
 SalesSettings = type(

@@ -2,7 +2,7 @@
 
 Revision ID: sales_0001
 Revises: 
-Create Date: 2026-11-25 00:04:03.675766
+Create Date: 2026-11-25 00:16:53.276386
 
 """
 from alembic import op
@@ -136,6 +136,35 @@ def upgrade():
     with op.batch_alter_table('sales_rotation_turn', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sales_rotation_turn_company_id'), ['company_id'], unique=False)
 
+    op.create_table('sales_weekly_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('week_start', sa.Date(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.Column('value', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_sales_weekly_plan_company_id_company')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_sales_weekly_plan_project_id_project')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_weekly_plan')),
+    sa.UniqueConstraint('project_id', 'week_start', name=op.f('uq_sales_weekly_plan_project_id_week_start'))
+    )
+    with op.batch_alter_table('sales_weekly_plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_weekly_plan_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_weekly_plan_project_id'), ['project_id'], unique=False)
+
+    op.create_table('sales_building_delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('building_id', sa.Integer(), nullable=False),
+    sa.Column('delivery_on', sa.Date(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['building_id'], ['sales_building.id'], name=op.f('fk_sales_building_delivery_building_id_sales_building')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_sales_building_delivery_company_id_company')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_building_delivery')),
+    sa.UniqueConstraint('building_id', name=op.f('uq_sales_building_delivery_building_id'))
+    )
+    with op.batch_alter_table('sales_building_delivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_building_delivery_company_id'), ['company_id'], unique=False)
+
     op.create_table('sales_follow_up',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -257,7 +286,7 @@ def upgrade():
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('rep_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('pending_approval', 'active', 'voided', 'refunded', 'rejected', name='orderstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('status', sa.Enum('pending_approval', 'active', 'voided', 'refunded', 'rejected', 'withdrawn', name='orderstatus', native_enum=False, length=20), nullable=False),
     sa.Column('ordered_on', sa.Date(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('signing_date', sa.Date(), nullable=False),
@@ -265,6 +294,7 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.Column('closed_by_id', sa.Integer(), nullable=True),
     sa.Column('close_reason', sa.Text(), nullable=False),
+    sa.Column('buyer_name', sa.String(length=100), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['closed_by_id'], ['user_account.id'], name=op.f('fk_sales_order_closed_by_id_user_account')),
@@ -386,6 +416,28 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sales_unit_state_change_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sales_unit_state_change_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('sales_after_sale_task',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('rep_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('monthly_contact', 'holiday_greeting', 'progress_check', 'condition_report', name='aftersalekind', native_enum=False, length=20), nullable=False),
+    sa.Column('period_key', sa.String(length=30), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=True),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_sales_after_sale_task_company_id_company')),
+    sa.ForeignKeyConstraint(['customer_id'], ['sales_customer.id'], name=op.f('fk_sales_after_sale_task_customer_id_sales_customer')),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], name=op.f('fk_sales_after_sale_task_order_id_sales_order')),
+    sa.ForeignKeyConstraint(['rep_id'], ['user_account.id'], name=op.f('fk_sales_after_sale_task_rep_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_after_sale_task')),
+    sa.UniqueConstraint('order_id', 'kind', 'period_key', name=op.f('uq_sales_after_sale_task_order_id_kind_period_key'))
+    )
+    with op.batch_alter_table('sales_after_sale_task', schema=None) as batch_op:
+        batch_op.create_index('ix_sales_after_sale_open', ['company_id', 'rep_id', 'done_on', 'due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_after_sale_task_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_after_sale_task_order_id'), ['order_id'], unique=False)
+
     op.create_table('sales_deposit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -394,6 +446,7 @@ def upgrade():
     sa.Column('received_on', sa.Date(), nullable=False),
     sa.Column('refunded_on', sa.Date(), nullable=True),
     sa.Column('refunded_amount', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('status', sa.Enum('received', 'refunded', 'withdrawn', 'voided', name='depositstatus', native_enum=False, length=20), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_sales_deposit_company_id_company')),
     sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], name=op.f('fk_sales_deposit_order_id_sales_order')),
@@ -402,6 +455,44 @@ def upgrade():
     with op.batch_alter_table('sales_deposit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sales_deposit_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sales_deposit_order_id'), ['order_id'], unique=False)
+
+    op.create_table('sales_order_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('swap', 'refund', 'rename', 'layout', name='changekind', native_enum=False, length=20), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'applied', 'rejected', 'withdrawn', name='changestatus', native_enum=False, length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('real_reason', sa.Text(), nullable=False),
+    sa.Column('penalty', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('new_unit_id', sa.Integer(), nullable=True),
+    sa.Column('new_order_id', sa.Integer(), nullable=True),
+    sa.Column('old_buyer_name', sa.String(length=100), nullable=False),
+    sa.Column('new_buyer_name', sa.String(length=100), nullable=False),
+    sa.Column('old_identity_id', sa.Integer(), nullable=True),
+    sa.Column('new_identity_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('fee', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('finance_note', sa.Text(), nullable=False),
+    sa.Column('requester_id', sa.Integer(), nullable=False),
+    sa.Column('approval_request_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('applied_at', sa.DateTime(), nullable=True),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['approval_request_id'], ['approval_request.id'], name=op.f('fk_sales_order_change_approval_request_id_approval_request')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_sales_order_change_company_id_company')),
+    sa.ForeignKeyConstraint(['new_identity_id'], ['document.id'], name=op.f('fk_sales_order_change_new_identity_id_document')),
+    sa.ForeignKeyConstraint(['new_order_id'], ['sales_order.id'], name=op.f('fk_sales_order_change_new_order_id_sales_order')),
+    sa.ForeignKeyConstraint(['new_unit_id'], ['sales_unit.id'], name=op.f('fk_sales_order_change_new_unit_id_sales_unit')),
+    sa.ForeignKeyConstraint(['old_identity_id'], ['document.id'], name=op.f('fk_sales_order_change_old_identity_id_document')),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], name=op.f('fk_sales_order_change_order_id_sales_order')),
+    sa.ForeignKeyConstraint(['requester_id'], ['user_account.id'], name=op.f('fk_sales_order_change_requester_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_order_change'))
+    )
+    with op.batch_alter_table('sales_order_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_order_change_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_change_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_change_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_change_status'), ['status'], unique=False)
 
     op.create_table('sales_order_review',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -437,6 +528,7 @@ def upgrade():
     sa.Column('top_up_date', sa.Date(), nullable=True),
     sa.Column('signing_date', sa.Date(), nullable=False),
     sa.Column('change_reason', sa.Text(), nullable=False),
+    sa.Column('buyer_name', sa.String(length=100), nullable=False),
     sa.Column('approval_request_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -452,11 +544,33 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sales_order_version_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sales_order_version_order_id'), ['order_id'], unique=False)
 
+    op.create_table('sales_order_change_inspection',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('change_id', sa.Integer(), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('inspector_id', sa.Integer(), nullable=False),
+    sa.Column('inspected_at', sa.DateTime(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['change_id'], ['sales_order_change.id'], name=op.f('fk_sales_order_change_inspection_change_id_sales_order_change')),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_sales_order_change_inspection_company_id_company')),
+    sa.ForeignKeyConstraint(['inspector_id'], ['user_account.id'], name=op.f('fk_sales_order_change_inspection_inspector_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_order_change_inspection'))
+    )
+    with op.batch_alter_table('sales_order_change_inspection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_order_change_inspection_change_id'), ['change_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_change_inspection_company_id'), ['company_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('sales_order_change_inspection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_order_change_inspection_company_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_change_inspection_change_id'))
+
+    op.drop_table('sales_order_change_inspection')
     with op.batch_alter_table('sales_order_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sales_order_version_order_id'))
         batch_op.drop_index(batch_op.f('ix_sales_order_version_company_id'))
@@ -468,11 +582,24 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_sales_order_review_company_id'))
 
     op.drop_table('sales_order_review')
+    with op.batch_alter_table('sales_order_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_order_change_status'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_change_order_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_change_kind'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_change_company_id'))
+
+    op.drop_table('sales_order_change')
     with op.batch_alter_table('sales_deposit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sales_deposit_order_id'))
         batch_op.drop_index(batch_op.f('ix_sales_deposit_company_id'))
 
     op.drop_table('sales_deposit')
+    with op.batch_alter_table('sales_after_sale_task', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_after_sale_task_order_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_after_sale_task_company_id'))
+        batch_op.drop_index('ix_sales_after_sale_open')
+
+    op.drop_table('sales_after_sale_task')
     with op.batch_alter_table('sales_unit_state_change', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sales_unit_state_change_unit_id'))
         batch_op.drop_index(batch_op.f('ix_sales_unit_state_change_company_id'))
@@ -543,6 +670,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_sales_follow_up_company_id'))
 
     op.drop_table('sales_follow_up')
+    with op.batch_alter_table('sales_building_delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_building_delivery_company_id'))
+
+    op.drop_table('sales_building_delivery')
+    with op.batch_alter_table('sales_weekly_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_weekly_plan_project_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_weekly_plan_company_id'))
+
+    op.drop_table('sales_weekly_plan')
     with op.batch_alter_table('sales_rotation_turn', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sales_rotation_turn_company_id'))
 
