@@ -140,11 +140,24 @@ def _chain(owner_type: str, owner_id: int, kind: str, name: str):
 
 
 def add_document(
-    owner_type: str, owner_id: int, kind: str, name: str, data: bytes, user: User | None = None
+    owner_type: str,
+    owner_id: int,
+    kind: str,
+    name: str,
+    data: bytes,
+    user: User | None = None,
+    *,
+    owner=None,
+    new_chain: bool = False,
 ) -> Document:
     """Store ``data`` as the next version of (owner, kind, name); the same content as the
-    latest version is no change and returns that version."""
-    owner = owner_record(owner_type, owner_id)
+    latest version is no change and returns that version.
+
+    A producer that loaded the owner record already passes it as ``owner``; one whose names
+    are unique (a letter named after its reference number) passes ``new_chain=True`` and
+    skips the version lookups."""
+    if owner is None:
+        owner = owner_record(owner_type, owner_id)
     name = clean_name(name)
     kind = (kind or "").strip()
     if not kind or len(kind) > 50:
@@ -153,12 +166,14 @@ def add_document(
         raise ValidationError({"file": ["the file needs a name"]})
     content_type = check_file(name, data)
     digest = hashlib.sha256(data).hexdigest()
-    chain = _chain(owner_type, owner_id, kind, name)
-    latest = latest_version(owner_type, owner_id, kind, name)
-    if latest is not None and latest.sha256 == digest:
-        return latest
-    # Deleted versions keep their numbers: a chain's numbers are never reused.
-    last = db.session.scalar(select(func.max(Document.version)).where(*chain)) or 0
+    last = 0
+    if not new_chain:
+        chain = _chain(owner_type, owner_id, kind, name)
+        latest = latest_version(owner_type, owner_id, kind, name)
+        if latest is not None and latest.sha256 == digest:
+            return latest
+        # Deleted versions keep their numbers: a chain's numbers are never reused.
+        last = db.session.scalar(select(func.max(Document.version)).where(*chain)) or 0
     company_id = getattr(owner, "company_id", None) or current_company_id()
     document = Document(
         company_id=company_id,

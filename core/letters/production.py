@@ -9,24 +9,24 @@ twice or a retried job never sends a second letter.
 
 Batches (:func:`produce_batch`) go to the ``letters`` queue as **one job per chunk** of
 :data:`CHUNK_SIZE` letters, for a non-forking worker (``erp worker --simple --queue letters``)
-that registered the font once before its work loop. Each letter in a chunk commits on its own,
-so a chunk retried after a crash redoes only the letters it lacks, and a chunk looks up which
-of its letters exist in one query. Measured by ``python -m bench`` (PostgreSQL, Redis, one
-worker, 200 one-page dunning letters; the same letter rendered alone: 71 letters/s):
+that registered the font once before its work loop. Each letter in a chunk is made in its own
+savepoint and the chunk commits once; a chunk retried after a crash redoes only the letters it
+lacks, and a chunk looks up which of its letters exist in one query. Measured by
+``python -m bench`` (PostgreSQL, Redis, one worker, 200 one-page letters; the same letter
+rendered alone: ~70 letters/s):
 
-- a job per letter: 17.1 letters/s (ratio 0.24): each job adds its enqueue, the job record's
-  commits and RQ's bookkeeping, ~20 ms;
-- a job per chunk of 25: 26.1 letters/s (ratio 0.37); 20.6/s from enqueue to done with the
-  worker process's start. Larger chunks gain nothing more; smaller ones spread better over
-  several workers.
+- a job per letter: ~28 letters/s (ratio ~0.37): each job adds its enqueue, the job record's
+  commits and RQ's bookkeeping;
+- a job per chunk of 25: ~40 letters/s (ratio ~0.53). Larger chunks gain nothing more;
+  smaller ones spread better over several workers.
 
-What is left per letter besides rendering (~14 ms) is database work (~24 ms, ~16 round trips:
-numbering, the documents service's chain lookups, the letter, mailings and their audit
-entries, the commit), which this module does not own. A forking worker would add ~30 ms per
-job, loading the font inside a job 110-290 ms.
-On PostgreSQL a letter holds its company's reference counter from numbering to commit (the
-numbers stay gapless), so several workers on one company's batch take turns; different
-companies' batches run in parallel.
+Besides rendering (~14 ms a letter) what remains is ~9 ms of database and file work: the
+reference number (one UPDATE), the PDF written and fsynced, the document, letter and mailing
+rows with their audit entries, the savepoint. A forking worker would add ~30 ms per job,
+loading the font inside a job 110-290 ms.
+On PostgreSQL a chunk holds its company's reference counter until it commits (the numbers
+stay gapless), so several workers on one company's batch take turns; different companies'
+batches run in parallel.
 """
 
 import datetime as dt
@@ -129,9 +129,11 @@ def _produce(company, kind, owner_type, owner_id, step, context, user, existing=
             document = add_document(
                 *draft.archive,
                 DOCUMENT_KIND,
-                f"{letter.title} {reference}.pdf",
+                f"{letter.title} {reference}.pdf",  # unique: the reference is
                 render_letter(letter),
                 user=user,
+                owner=subject if draft.archive == (owner_type, owner_id) else None,
+                new_chain=True,
             )
             record = Letter(
                 company_id=company.id,
@@ -237,7 +239,10 @@ def _existing(kind_key: str, step: str, subjects: list) -> dict:
 
 
 def produce_chunk(job, kind_key: str, step: str, subjects: list) -> dict:
-    """The batch job: each letter in its own transaction, idempotent per (kind, subject, step)."""
+    """The batch job: idempotent per (kind, subject, step). Each letter is made inside its own
+    savepoint, so a failing letter is rolled back alone; the chunk commits once (the job's
+    runner commits with its ``done`` mark), and a chunk redone after a crash makes only the
+    letters it lacks."""
     company = db.session.get(Company, job.company_id)
     user = db.session.get(User, job.user_id) if job.user_id else None
     kind = _kind(company, kind_key)
@@ -250,13 +255,13 @@ def produce_chunk(job, kind_key: str, step: str, subjects: list) -> dict:
                 letter, created = _produce(
                     company, kind, *owner, step, item["context"], user, existing.get(owner)
                 )
-                db.session.commit()
+                db.session.flush()
             except Exception as exc:
-                db.session.rollback()
                 failed.append(f"{owner[0]} {owner[1]}: {exc}")
                 continue
             (made if created else kept).append(letter.id)
     if failed:
+        db.session.commit()  # keep the letters made; the retry redoes only the failed ones
         raise LetterBatchError(f"{len(failed)} of {len(subjects)} letters failed: {failed}")
     return {"produced": made, "existing": kept}
 

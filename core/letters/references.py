@@ -20,18 +20,21 @@ def next_reference(company: Company, year: int, prefix: str | None = None) -> st
     so two letters never get one number. The caller commits with the letter it numbers; a
     rollback gives the number back, so the numbers stay contiguous.
     """
-    insert = _INSERT[db.session.get_bind().dialect.name]
+    bump = (
+        update(LetterSequence)
+        .where(LetterSequence.company_id == company.id, LetterSequence.year == year)
+        .values(last_number=LetterSequence.last_number + 1)
+        .returning(LetterSequence.last_number)
+    )
+    options = {"synchronize_session": False}
     with company_scope(company.id):
-        db.session.execute(
-            insert(LetterSequence)
-            .values(company_id=company.id, year=year, last_number=0)
-            .on_conflict_do_nothing(index_elements=["company_id", "year"])
-        )
-        number = db.session.execute(
-            update(LetterSequence)
-            .where(LetterSequence.company_id == company.id, LetterSequence.year == year)
-            .values(last_number=LetterSequence.last_number + 1)
-            .returning(LetterSequence.last_number),
-            execution_options={"synchronize_session": False},
-        ).scalar_one()
+        number = db.session.execute(bump, execution_options=options).scalar()
+        if number is None:  # the year's first letter: create the counter, then bump it
+            insert = _INSERT[db.session.get_bind().dialect.name]
+            db.session.execute(
+                insert(LetterSequence)
+                .values(company_id=company.id, year=year, last_number=0)
+                .on_conflict_do_nothing(index_elements=["company_id", "year"])
+            )
+            number = db.session.execute(bump, execution_options=options).scalar_one()
     return f"{prefix or company.code}-{year}-{number:06d}"
