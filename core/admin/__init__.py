@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Blueprint, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
 
 from core.admin.views import GatedMixin
 
@@ -36,7 +37,7 @@ def init_admin(app, registry) -> Admin:
         app,
         name="ERP",
         url="/admin",
-        index_view=ErpIndexView(name="Home", url="/admin"),
+        index_view=ErpIndexView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="erp/admin_master.html", fluid=True),
     )
     for name in registry.order:

@@ -40,8 +40,31 @@ from plugins.sales.models.customers import Customer, Objection, SourceChannel
 CATEGORY = _l("Sales")
 
 
+# Labels of the stored codes, in the business's words (SAL-01, SAL-05, SAL-06).
+LABELS = {
+    "newspaper": _l("Newspaper"),
+    "tv": _l("TV"),
+    "passing_by": _l("Passing by"),
+    "referral": _l("Referral"),
+    "flyer": _l("Flyer"),
+    "outdoor": _l("Outdoor advertising"),
+    "web": _l("Web"),
+    "other": _l("Other"),
+    "phone": _l("Phone"),
+    "sms": _l("SMS"),
+    "visit": _l("Visit"),
+    "location": _l("Location"),
+    "unit_price": _l("Unit price"),
+    "total_price": _l("Total price"),
+    "layout": _l("Layout"),
+    "view": _l("View"),
+    "floor": _l("Floor"),
+    "payment_terms": _l("Payment terms"),
+}
+
+
 def _choices(enum):
-    return [SelectChoice(m.value, m.value) for m in enum]
+    return [SelectChoice(m.value, LABELS.get(m.value, m.value)) for m in enum]
 
 
 class RegistrationForm(FlaskForm):
@@ -98,7 +121,9 @@ class ReceptionView(ErpView):
         lines = db.session.scalars(
             select(Reception).where(Reception.on == today).order_by(Reception.at.desc())
         ).all()
-        return self.render("sales/leads/reception.html", form=form, kind=kind, lines=lines)
+        return self.render(
+            "sales/leads/reception.html", form=form, kind=kind, lines=lines, labels=LABELS
+        )
 
 
 class FollowUpsView(ErpView):
