@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from core.duties import today
 from core.letters import LetterData, LetterKind, LetterTable
 from core.models import Company
 from plugins.sales import mortgage_calc as mc
@@ -93,7 +94,7 @@ def purchase_plan(
     ``instalment_interval_months``; a loan's first repayment one month after signing."""
     s = lambda name: _settings_decimal(settings, name)  # noqa: E731
     method = PaymentMethod(method)
-    ordered_on = ordered_on or date.today()
+    ordered_on = ordered_on or today()
     signing = ordered_on + timedelta(days=settings["signing_days"])
     list_price = D(unit.list_total)
     price = price_after(list_price, discount_pct)

@@ -2,7 +2,6 @@
 void, cooling-off refund), the review checklist (SAL-21), the purchase plan (SAL-16) and the
 changes to orders (SAL-22–25)."""
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, g, make_response, redirect, request, url_for
@@ -15,6 +14,7 @@ from sqlalchemy import select
 from core import approvals
 from core.admin.views import ErpView, forbidden
 from core.documents import add_document
+from core.duties import today
 from core.extensions import db
 from core.letters import render_letter
 from core.permissions import PermissionDenied, has_permission
@@ -204,7 +204,7 @@ class OrdersView(ErpView):
             methods=list(PaymentMethod),
             loan_kinds=list(mc.LoanKind),
             loan_methods=list(mc.Method),
-            today=date.today(),
+            today=today(),
         )
 
 
