@@ -7,6 +7,7 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from core.admin.labels import label
 from core.admin.views import GatedMixin
 
 
@@ -40,6 +41,7 @@ def init_admin(app, registry) -> Admin:
         index_view=ErpIndexView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="erp/admin_master.html", fluid=True),
     )
+    app.add_template_filter(label, "label")
     for name in registry.order:
         _add_templates(app, name, registry.pm.get_plugin(name))
     for plugin, views in registry.per_plugin("erp_admin_views"):

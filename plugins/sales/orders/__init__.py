@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.admin import labels
 from core.permissions import Permission
 from plugins.sales.orders import models  # noqa: F401 (registers the order tables)
 
@@ -16,6 +17,28 @@ def _money(default: str, **kw):
 
 def _pct(default: str):
     return fields.Decimal(load_default=default, **PCT)
+
+
+labels.register(
+    {
+        "pending_approval": _l("Pending approval"),
+        "active": _l("Active"),
+        "voided": _l("Voided"),
+        "refunded": _l("Refunded"),
+        "rejected": _l("Rejected"),
+        "withdrawn": _l("Withdrawn"),
+        "full": _l("Full payment"),
+        "instalments": _l("Instalments"),
+        "mortgage": _l("Mortgage"),
+        "small": _l("Small deposit"),
+        "large": _l("Large deposit"),
+        "equal_instalments": _l("Equal instalments"),
+        "equal_principal": _l("Equal principal"),
+        "commercial": _l("Commercial loan"),
+        "provident": _l("Provident-fund loan"),
+        "combination": _l("Combination loan"),
+    }
+)
 
 
 class Settings(Schema):

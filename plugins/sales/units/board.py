@@ -10,6 +10,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core.admin import labels
 from core.extensions import db
 from plugins.sales.models.units import Building, Unit, UnitState
 
@@ -25,6 +26,7 @@ LEGEND = {
     S.pre_release: (_l("Pre-release"), "#fd7e14"),
     S.delivered: (_l("Delivered"), "#6c757d"),
 }
+labels.register({state: text for state, (text, _colour) in LEGEND.items()})
 COLUMNS = (
     Unit.id,
     Unit.entrance,

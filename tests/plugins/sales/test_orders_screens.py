@@ -27,7 +27,7 @@ def test_sal20_order_form_with_discount_shows_pending_approval(site, client):
     answer = client.post(BASE + "new", data=form)
     assert answer.status_code == 302, answer.text
     page = client.get(answer.headers["Location"])
-    assert "pending_approval" in page.text and "sales.discount" in page.text
+    assert "Pending approval" in page.text and "sales.discount" in page.text
     again = client.post(BASE + "new", data=form)
     assert again.status_code == 409 and "no longer available" in again.text
 
