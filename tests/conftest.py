@@ -40,8 +40,9 @@ def service_missing(what: str, why: str):
     pytest.skip(message)
 
 
-def _postgres_ready() -> str | None:
-    url = sa.make_url(PG_URL)
+def ensure_postgres_database(url) -> str | None:
+    """Create database ``url`` if missing; the problem (one line) when there is no server."""
+    url = sa.make_url(url)
     try:
         admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -71,7 +72,7 @@ def instance_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def database_url(backend, instance_dir):
     if backend == "postgresql":
-        problem = _postgres_ready()
+        problem = ensure_postgres_database(PG_URL)
         if problem:
             service_missing("PostgreSQL", problem)
         return PG_URL

@@ -6,7 +6,6 @@ plugin hears the outcome through ``erp_approval_decided`` inside that transactio
 decision is written to the audit log.
 """
 
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -25,6 +24,7 @@ from core.models import Company, Membership, Role, User
 from core.models.approvals import ApprovalDecision, ApprovalRequest, Decision, RequestStatus
 from core.models.auth import membership_role
 from core.plugins import state as plugin_state
+from core.services.transaction import company_transaction
 from core.tenancy import company_scope
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -156,19 +156,6 @@ def _lock(request: ApprovalRequest) -> None:
     ).one()
 
 
-@contextmanager
-def _transaction(company: Company):
-    """Scope to ``company``, commit on success, roll back everything on any error."""
-    try:
-        with company_scope(company.id):
-            yield
-            db.session.flush()
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
-
-
 def _record(request: ApprovalRequest, user: User, decision: Decision, comment: str) -> None:
     db.session.add(
         ApprovalDecision(
@@ -205,7 +192,7 @@ def submit(
     outcome hook still fires).
     """
     data = snapshot(data or {})
-    with _transaction(company):
+    with company_transaction(company):
         flow = current_flow(company, doc_type)
         steps = [
             {**step.as_dict(), "applies": evaluate(step.condition, data)}
@@ -232,7 +219,7 @@ def submit(
 
 def _decide(request, user, decision: Decision, comment: str, step: int | None):
     seen = request.step_index if step is None else step
-    with _transaction(request.company):
+    with company_transaction(request.company):
         _lock(request)
         refused = refusal(request, user, seen)
         if refused is not None:
@@ -263,7 +250,7 @@ def reject(request: ApprovalRequest, user: User, comment: str, step: int | None 
 
 def withdraw(request: ApprovalRequest, user: User) -> ApprovalRequest:
     """The requester takes a pending request back."""
-    with _transaction(request.company):
+    with company_transaction(request.company):
         _lock(request)
         if request.status != RequestStatus.pending:
             raise ApprovalRefused(

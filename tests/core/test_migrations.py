@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from core.cli import build_cli
-from tests.conftest import PG_URL, service_missing
+from tests.conftest import PG_URL, ensure_postgres_database, service_missing
 
 CORE_VERSIONS = Path(__file__).parents[2] / "core" / "migrations" / "versions"
 
@@ -21,17 +21,9 @@ def _fresh_postgres() -> str:
     the test database's name plus ``_mig``, created if missing, emptied."""
     url = sa.make_url(PG_URL)
     url = url.set(database=f"{url.database}_mig")
-    try:
-        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            exists = conn.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
-            )
-            if not exists:
-                conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-        admin.dispose()
-    except sa.exc.OperationalError as exc:
-        service_missing("PostgreSQL", str(exc).splitlines()[0])
+    problem = ensure_postgres_database(url)
+    if problem:
+        service_missing("PostgreSQL", problem)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))

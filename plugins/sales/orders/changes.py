@@ -20,6 +20,7 @@ from core.duties import today
 from core.extensions import db
 from core.models import Company, User
 from core.plugins.state import get_settings
+from core.services.transaction import company_transaction
 from plugins.sales.models import Unit, UnitState
 from plugins.sales.orders import services
 from plugins.sales.orders.models import (
@@ -209,7 +210,7 @@ def request_change(order: Order, user: User, kind, values: dict) -> ChangeReques
         created_at=services._now(),
     )
     data = {"order_id": order.id, "unit": order.unit.label, "kind": str(kind), "reason": reason}
-    with services._transaction(company):
+    with company_transaction(company):
         pending = db.session.scalar(
             select(ChangeRequest.id).where(
                 ChangeRequest.order_id == order.id, ChangeRequest.status == ChangeStatus.pending
@@ -294,7 +295,7 @@ def set_fee(change: ChangeRequest, user: User, fee) -> ChangeRequest:
     if change.kind != ChangeKind.layout or change.status != ChangeStatus.pending:
         raise ChangeRefused(_("Only a pending layout change has a fee to set."))
     _holder(change, user, "cost_budget")
-    with services._transaction(_company(change.order)):
+    with company_transaction(_company(change.order)):
         change.fee = _fee(fee)
     return change
 
@@ -304,7 +305,7 @@ def inspect(change: ChangeRequest, user: User, passed: bool, note: str = "") -> 
     if change.kind != ChangeKind.layout or change.status != ChangeStatus.applied:
         raise ChangeRefused(_("Only an approved layout change is inspected."))
     _holder(change, user, "engineering")
-    with services._transaction(_company(change.order)):
+    with company_transaction(_company(change.order)):
         inspection = ChangeInspection(
             company_id=change.company_id,
             change=change,

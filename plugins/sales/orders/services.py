@@ -4,7 +4,6 @@ voiding, the cooling-off refund, discount approval and the signing-date flag.
 Each entry point here is one transaction and commits (or rolls back everything) itself.
 """
 
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -20,7 +19,7 @@ from core.extensions import db
 from core.models import Company, User
 from core.permissions import PermissionDenied, permissions_of
 from core.plugins.state import get_settings
-from core.tenancy import company_scope
+from core.services.transaction import company_transaction
 from plugins.sales.models import Customer, Unit, UnitState
 from plugins.sales.orders import VOID
 from plugins.sales.orders.discounts import DISCOUNT, needs_approval
@@ -75,19 +74,6 @@ def _take_unit(unit_id, from_states, to_state, user, reason) -> bool:
     from plugins.sales.units.services import take_unit
 
     return take_unit(unit_id, from_states, to_state, user, reason)
-
-
-@contextmanager
-def _transaction(company: Company):
-    """Scoped to ``company``; commit on success, roll back everything on any error."""
-    try:
-        with company_scope(company.id):
-            yield
-            db.session.flush()
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
 
 
 def check_deposit(settings: dict, price: Decimal, kind: DepositKind, amount: Decimal) -> None:
@@ -183,7 +169,7 @@ def place_order(company: Company, user: User, data: dict) -> Order:
     writer's authority leaves the order pending approval (SAL-20)."""
     settings = get_settings(company, "sales")
     ordered_on = data.get("ordered_on") or today()
-    with _transaction(company):
+    with company_transaction(company):
         unit = db.session.get(Unit, data["unit_id"])
         customer = db.session.get(Customer, data["customer_id"])
         errors = {}
@@ -241,7 +227,7 @@ def revise_order(order: Order, user: User, changes: dict, reason: str) -> OrderV
         raise ValidationError({"reason": [_("Say why the order changes.")]})
     company = db.session.get(Company, order.company_id)
     settings = get_settings(company, "sales")
-    with _transaction(company):
+    with company_transaction(company):
         if order.status not in HOLDING:
             raise OrderRefused(_("Order #%(id)d is %(status)s.", id=order.id, status=order.status))
         current = order.current
@@ -282,7 +268,7 @@ def void_order(order: Order, user: User, reason: str) -> Order:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("A reason is required to void an order.")]})
-    with _transaction(company):
+    with company_transaction(company):
         _release(order, user, OrderStatus.voided, reason)
     return order
 
@@ -304,7 +290,7 @@ def cooling_off_refund(order: Order, user: User, on: date | None = None) -> Orde
         raise OrderRefused(_("This company has no cooling-off refund."))
     if on > last:
         raise OrderRefused(_("The cooling-off period ended on %(day)s.", day=last.isoformat()))
-    with _transaction(company):
+    with company_transaction(company):
         _release(order, user, OrderStatus.refunded, _("Cooling-off refund"))
         for deposit in order.deposits:
             deposit.refunded_on, deposit.refunded_amount = on, deposit.amount
