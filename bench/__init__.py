@@ -12,3 +12,10 @@ def fresh_schema(db) -> None:
     else:
         db.drop_all()
     db.create_all()
+    # Ids start again in the new schema: drop what this process cached about the old rows.
+    from flask import current_app
+
+    from core import permissions
+
+    permissions._cache.clear()
+    current_app.extensions["erp_plugins"].company_cache.clear()

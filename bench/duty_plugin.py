@@ -6,7 +6,7 @@ temporary ``.dist-info`` folder on ``PYTHONPATH`` (exactly how any installed plu
 
 import datetime as dt
 
-from sqlalchemy import Date, Index, String, func, select
+from sqlalchemy import Date, Index, String, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.duties import Daily, Duty
@@ -28,8 +28,8 @@ class BenchCustomer(TenantMixin, db.Model):
             "ix_bench_customer_unpaid",
             "company_id",
             "due_on",
-            postgresql_where="NOT paid",
-            sqlite_where="NOT paid",
+            postgresql_where=text("NOT paid"),
+            sqlite_where=text("NOT paid"),
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

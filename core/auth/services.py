@@ -52,7 +52,8 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """The SHA-256 under which a token is stored (the plain token never is)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -64,7 +65,7 @@ def create_token(user: User, company: Company, name: str) -> str:
             user=user,
             company_id=company.id,
             name=name,
-            token_hash=_digest(token),
+            token_hash=token_digest(token),
             prefix=token[:12],
             created_at=_now(),
         )
@@ -106,7 +107,7 @@ def token_owner(token: str) -> ApiToken | None:
     global _TOKEN_QUERY
     if _TOKEN_QUERY is None:
         _TOKEN_QUERY = _token_query()
-    found = db.session.execute(_TOKEN_QUERY, {"digest": _digest(token)}).first()
+    found = db.session.execute(_TOKEN_QUERY, {"digest": token_digest(token)}).first()
     if found is None:
         return None
     row, company = found

@@ -48,29 +48,40 @@ class _FastCaller:
 
     Used only for hooks without wrappers; results and ``firstresult`` match pluggy's."""
 
-    __slots__ = ("calls", "firstresult", "name")
+    __slots__ = ("argnames", "firstresult", "functions", "name")
 
     def __init__(self, name, impls, spec_argnames, firstresult):
         self.name = name
-        # argnames is None where the implementation takes every argument of the spec.
-        self.calls = [
-            (i.function, None if tuple(i.argnames) == spec_argnames else tuple(i.argnames))
-            for i in reversed(impls)
-        ]
+        self.argnames = spec_argnames
+        self.functions = tuple(
+            _taking(i.function, tuple(i.argnames), spec_argnames) for i in reversed(impls)
+        )
         self.firstresult = firstresult
 
     def __call__(self, **kwargs):
-        results = []
-        for function, argnames in self.calls:
-            if argnames is None:
-                result = function(**kwargs)
-            else:
-                result = function(**{a: kwargs[a] for a in argnames})
-            if result is not None:
-                if self.firstresult:
+        # Positional, in the spec's order: a call with keywords would build a dict per call.
+        args = [kwargs[a] for a in self.argnames]
+        if self.firstresult:
+            for function in self.functions:
+                result = function(*args)
+                if result is not None:
                     return result
+            return None
+        results = []
+        for function in self.functions:
+            result = function(*args)
+            if result is not None:
                 results.append(result)
-        return None if self.firstresult else results
+        return results
+
+
+def _taking(function, argnames: tuple, spec_argnames: tuple):
+    """``function`` callable with every argument of the spec, in the spec's order (an
+    implementation may declare fewer, in any order, as pluggy allows)."""
+    if argnames == spec_argnames:
+        return function
+    positions = [spec_argnames.index(a) for a in argnames]
+    return lambda *args: function(*[args[i] for i in positions])
 
 
 class _HookRelay:

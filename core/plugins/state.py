@@ -20,10 +20,14 @@ def _company_entry(company: Company):
     """(enabled names, hook relay) of ``company``, cached in the app's registry under
     (company id, plugins_rev): a change bumps plugins_rev, so every process sees a new key on
     its next request; old keys are simply never asked again."""
-    rev = company.plugins_rev
     # Also kept on the loaded Company object: events fire per company many times a request,
-    # and the app-context lookup alone costs more than the hook call.
-    mine = vars(company).get("_erp_plugins")
+    # and the app-context lookup alone costs more than the hook call. The loaded value is read
+    # from the instance dict (an expired row has none: the attribute then reloads it).
+    loaded = vars(company)
+    rev = loaded.get("plugins_rev")
+    if rev is None:
+        rev = company.plugins_rev
+    mine = loaded.get("_erp_plugins")
     if mine is not None and mine[0] == rev:
         return mine[1]
     reg = registry()
