@@ -131,3 +131,31 @@ def test_trace_switch_logs_hook_calls_with_the_plugins_called(
     assert any("erp_project_created" in m and "visitor_log" in m for m in in_a)
     assert any("erp_project_created" in m for m in in_b)
     assert not any("visitor_log" in m for m in in_b)
+
+
+def test_per_company_hook_call_passes_what_each_implementation_declares():
+    """The fast per-company caller gives each implementation the arguments it names (fewer
+    than the spec, in any order) and returns what pluggy would, in pluggy's order."""
+    import types
+
+    from core import builtin
+    from core.hookspecs import hookimpl
+    from core.plugins import Manifest
+    from core.plugins.registry import PluginRegistry
+
+    def module(name, function):
+        m = types.ModuleType(name)
+        m.manifest = Manifest(name=name, version="1", label=name)
+        m.erp_settings_changed = hookimpl(function)
+        return m
+
+    plugins = [
+        module("all_args", lambda company, plugin, old, new: ("all", company, plugin, old, new)),
+        module("reordered", lambda new, company: ("some", new, company)),
+        module("silent", lambda plugin: None),
+    ]
+    registry = PluginRegistry(plugins, builtin)
+    kwargs = {"company": "C", "plugin": "p", "old": 1, "new": 2}
+    fast = registry.hooks_for(frozenset({"core", "all_args", "reordered", "silent"}))
+    assert fast.erp_settings_changed(**kwargs) == registry.hook.erp_settings_changed(**kwargs)
+    assert fast.erp_settings_changed(**kwargs) == [("some", 2, "C"), ("all", "C", "p", 1, 2)]
