@@ -124,7 +124,7 @@ def retry(record: JobRecord) -> None:
     dispatch(record.id)
 
 
-def reap(stale_after: float = 120) -> list[int]:
+def reap(stale_after: int = 120) -> list[int]:
     """Re-queue started jobs whose worker died (gone from Redis, or silent for
     ``stale_after`` seconds: more than the longest job for non-forking workers)."""
     from rq.worker import Worker

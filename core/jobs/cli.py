@@ -79,7 +79,7 @@ def retry_job(job_id):
 
 
 @jobs.command("reap")
-@click.option("--stale-after", type=float, default=120, show_default=True)
+@click.option("--stale-after", type=int, default=120, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def reap_jobs(stale_after, as_json):

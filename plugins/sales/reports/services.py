@@ -75,6 +75,21 @@ LOST_COLUMNS = [
 ]
 
 
+def _filtered(query, filters: Filters, project, rep, day):
+    """``query`` narrowed by the report filters, on the given project, rep and date columns."""
+    if filters.project_id:
+        query = query.where(project == filters.project_id)
+    if filters.rep_id:
+        query = query.where(rep == filters.rep_id)
+    if filters.source:
+        query = query.where(Customer.source == filters.source)
+    if filters.first:
+        query = query.where(day >= filters.first)
+    if filters.last:
+        query = query.where(day <= filters.last)
+    return query
+
+
 def deal_report(filters: Filters) -> list[dict]:
     """One row per deal (an active order) from the customer file (SAL-26), newest first."""
     query = (
@@ -91,16 +106,7 @@ def deal_report(filters: Filters) -> list[dict]:
         .where(Order.status == OrderStatus.active)
         .order_by(Order.ordered_on.desc(), Order.id.desc())
     )
-    if filters.project_id:
-        query = query.where(Building.project_id == filters.project_id)
-    if filters.rep_id:
-        query = query.where(Order.rep_id == filters.rep_id)
-    if filters.source:
-        query = query.where(Customer.source == filters.source)
-    if filters.first:
-        query = query.where(Order.ordered_on >= filters.first)
-    if filters.last:
-        query = query.where(Order.ordered_on <= filters.last)
+    query = _filtered(query, filters, Building.project_id, Order.rep_id, Order.ordered_on)
     rows = []
     for order, price, customer, unit, _building, project, rep_name, rep_email in db.session.execute(
         query
@@ -139,16 +145,7 @@ def lost_customer_report(filters: Filters) -> list[dict]:
         .where(Customer.outcome == Outcome.gave_up)
         .order_by(Customer.outcome_on.desc(), Customer.id.desc())
     )
-    if filters.project_id:
-        query = query.where(Customer.project_id == filters.project_id)
-    if filters.rep_id:
-        query = query.where(Customer.rep_id == filters.rep_id)
-    if filters.source:
-        query = query.where(Customer.source == filters.source)
-    if filters.first:
-        query = query.where(Customer.outcome_on >= filters.first)
-    if filters.last:
-        query = query.where(Customer.outcome_on <= filters.last)
+    query = _filtered(query, filters, Customer.project_id, Customer.rep_id, Customer.outcome_on)
     rows = []
     for customer, project, rep_name, rep_email, reaction in db.session.execute(query):
         rows.append(
