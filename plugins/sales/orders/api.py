@@ -11,7 +11,7 @@ from core.letters import render_letter
 from core.plugins.state import get_settings
 from plugins.sales import mortgage_calc as mc
 from plugins.sales.models import Unit
-from plugins.sales.orders import CREATE, REVIEW, VIEW, VOID, services
+from plugins.sales.orders import CREATE, REVIEW, VIEW, VOID, discounts, services
 from plugins.sales.orders import review as reviews
 from plugins.sales.orders.models import DepositKind, Order, OrderStatus, PaymentMethod
 from plugins.sales.orders.plans import plan_dict, plan_letter, purchase_plan
@@ -213,6 +213,36 @@ def review_order(order_id):
     return {"id": review.id, "passed": review.passed, "checks": review.checks}, 201
 
 
+class SpecialOfferInput(Schema):
+    unit_id = fields.Integer(required=True)
+    discount_pct = fields.Decimal(required=True, as_string=True, places=3)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class SpecialOfferSchema(Schema):
+    id = fields.Integer()
+    unit_id = fields.Integer()
+    normal_price = fields.Decimal(as_string=True)
+    discount_pct = fields.Decimal(as_string=True)
+    reason = fields.String()
+    approval_request_id = fields.Integer()
+
+
+@bp.post("/special-offers")
+@require_permission(CREATE)
+def create_special_offer():
+    """A special-offer request (特惠申请, SAL-20): sales department → GM → finance."""
+    values = load_json(SpecialOfferInput())
+    offer = discounts.request_special_offer(
+        g.erp_company,
+        g.erp_user,
+        get_or_404(Unit, values["unit_id"]),
+        values["discount_pct"],
+        values["reason"],
+    )
+    return SpecialOfferSchema().dump(offer), 201
+
+
 def _json(name):
     return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
 
@@ -224,6 +254,8 @@ def register_openapi(spec):
         ("SalesOrder", OrderSchema),
         ("SalesReasonInput", ReasonInput),
         ("SalesReviewInput", ReviewInput),
+        ("SalesSpecialOfferInput", SpecialOfferInput),
+        ("SalesSpecialOffer", SpecialOfferSchema),
     ):
         spec.components.schema(name, schema=schema)
     invalid = {"$ref": "#/components/responses/Invalid"}
@@ -237,6 +269,12 @@ def register_openapi(spec):
         "responses": {"200": {"description": "plan"}, "422": invalid},
     }
     spec.path(path="/sales/purchase-plan", operations={"post": plan})
+    offer = {
+        "summary": "Request a special offer (SAL-20): sales department → GM → finance",
+        "requestBody": _json("SalesSpecialOfferInput"),
+        "responses": {"201": _json("SalesSpecialOffer"), "422": invalid},
+    }
+    spec.path(path="/sales/special-offers", operations={"post": offer})
     pdf = {
         **plan,
         "summary": "The purchase plan as a printable PDF",

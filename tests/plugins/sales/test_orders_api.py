@@ -3,13 +3,17 @@
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from core import approvals
 from core.auth.services import create_token
 from core.extensions import db
+from core.services.companies import add_member, create_user
 from core.tenancy import company_scope
 from plugins.sales.models import Unit, UnitState
 from plugins.sales.orders import review
 from plugins.sales.orders.plans import add_months, purchase_plan
+from tests.conftest import PASSWORD
 from tests.plugins.sales import test_orders_services as base
 from tests.plugins.sales.test_orders_services import (
     TODAY,
@@ -171,3 +175,25 @@ def test_sal21_review_api(site, client):
     assert answer.status_code == 201 and answer.json["passed"] is True
     rep = client.post(f"{ORDERS}/{order.id}/review", json={}, headers=bearer(site.rep, site.a))
     assert rep.status_code == 403
+
+
+def test_sal20_special_offer_goes_sales_then_gm_then_finance(site, client):
+    finance = create_user("finance-a@example.com", PASSWORD)
+    add_member(finance, site.a, ["finance"])
+    body = {"unit_id": site.unit.id, "discount_pct": "5", "reason": "团购客户"}
+    missing = client.post(
+        "/api/v1/sales/special-offers",
+        json={**body, "reason": ""},
+        headers=bearer(site.rep, site.a),
+    )
+    assert missing.status_code == 422 and "reason" in missing.json["error"]["fields"]
+    made = client.post("/api/v1/sales/special-offers", json=body, headers=bearer(site.rep, site.a))
+    assert made.status_code == 201, made.json
+    assert made.json["normal_price"] == str(site.unit.list_total)
+    request = db.session.get(approvals.ApprovalRequest, made.json["approval_request_id"])
+    assert [s["roles"] for s in request.steps] == [["site_manager"], ["gm"], ["finance"]]
+    with pytest.raises(approvals.ApprovalRefused):
+        approvals.approve(request, site.gm)  # the sales department decides first
+    for approver in (site.manager, site.gm, finance):
+        approvals.approve(request, approver)
+    assert request.status == "approved"
