@@ -25,6 +25,7 @@ from sqlalchemy import select
 from core import jobs
 from core.duties.service import ready_count, run_due_job, today
 from core.extensions import db
+from core.jobs import runner
 from core.models import Company
 
 log = logging.getLogger("erp.duties")
@@ -59,6 +60,8 @@ def serve(interval: float, report=None) -> None:
     while True:
         started = time.monotonic()
         day = today()
+        if not runner.in_process():
+            jobs.reap()  # re-queue the jobs of workers that died since the last tick
         enqueued = tick(day)
         if enqueued and report is not None:
             report(day, enqueued)
