@@ -4,6 +4,9 @@ A plugin ships default flows through ``erp_approval_flows``, submits a request f
 with :func:`submit`, and hears the outcome through ``erp_approval_decided``.
 """
 
+from flask_babel import lazy_gettext as _l
+
+from core.admin import labels
 from core.approvals.conditions import ConditionError
 from core.approvals.flows import current_flow, current_flows, install_default_flows, save_flow
 from core.approvals.service import (
@@ -50,3 +53,6 @@ __all__ = [
     "submit",
     "withdraw",
 ]
+
+
+labels.register({"pending": _l("Pending"), "approved": _l("Approved")})

@@ -21,8 +21,8 @@ from core.permissions import PermissionDenied, has_permission
 from core.plugins.state import get_settings
 from plugins.sales import mortgage_calc as mc
 from plugins.sales.models import Building, Customer, Unit, UnitState
-from plugins.sales.orders import CREATE, REVIEW, VIEW, VOID, changes, review, services
-from plugins.sales.orders.api import OrderInput, PlanInput, order_query
+from plugins.sales.orders import CREATE, REVIEW, VIEW, VOID, changes, discounts, review, services
+from plugins.sales.orders.api import OrderInput, PlanInput, SpecialOfferInput, order_query
 from plugins.sales.orders.change_api import ChangeInput, change_query
 from plugins.sales.orders.models import (
     ChangeKind,
@@ -31,6 +31,7 @@ from plugins.sales.orders.models import (
     Order,
     OrderStatus,
     PaymentMethod,
+    SpecialOffer,
 )
 from plugins.sales.orders.plans import plan_letter, purchase_plan
 
@@ -311,6 +312,53 @@ def change_form(order: Order, values: dict) -> dict:
     return values
 
 
+class SpecialOffersView(ErpView):
+    """Special-offer requests (特惠申请, SAL-20): ask, and follow each one's approval."""
+
+    permission = VIEW
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        errors, status = {}, 200
+        if request.method == "POST":
+            _require(CREATE)
+            try:
+                values = SpecialOfferInput().load(
+                    {k: v for k, v in request.form.items() if k != "csrf_token"}
+                )
+                unit = db.session.get(Unit, values["unit_id"])
+                if unit is None:
+                    abort(404)
+                discounts.request_special_offer(
+                    g.erp_company, g.erp_user, unit, values["discount_pct"], values["reason"]
+                )
+                flash(_("Special-offer request sent for approval."))
+                return redirect(url_for(".index"))
+            except ValidationError as exc:
+                db.session.rollback()
+                errors, status = exc.messages, 422
+        rows = db.session.execute(
+            select(SpecialOffer, approvals.ApprovalRequest)
+            .outerjoin(
+                approvals.ApprovalRequest,
+                approvals.ApprovalRequest.id == SpecialOffer.approval_request_id,
+            )
+            .order_by(SpecialOffer.id.desc())
+        ).all()
+        units = db.session.scalars(
+            select(Unit).where(Unit.state == UnitState.available).order_by(Unit.id)
+        ).all()
+        page = self.render(
+            T + "special_offers.html",
+            offers=rows,
+            units=units,
+            form=request.form,
+            errors=errors,
+            may_create=has_permission(CREATE),
+        )
+        return page, status
+
+
 def views():
     return [
         OrdersView(
@@ -324,5 +372,11 @@ def views():
             category=CATEGORY,
             endpoint="sales_order_changes",
             url="/admin/sales_order_changes/",
+        ),
+        SpecialOffersView(
+            name=_l("Special offers"),
+            category=CATEGORY,
+            endpoint="sales_special_offers",
+            url="/admin/sales_special_offers/",
         ),
     ]

@@ -91,3 +91,14 @@ def test_sal16_plan_screen_and_pdf(site, client):
     assert page.status_code == 200 and "990000.00" in page.text
     pdf = client.post(BASE + "plan", data={**form, "pdf": "1"})
     assert pdf.headers["Content-Type"] == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_sal20_special_offer_screen_requests_and_lists(site, client):
+    login(client, "rep-a@example.com")
+    page = "/admin/sales_special_offers/"
+    bad = client.post(page, data={"unit_id": site.unit.id, "discount_pct": "x", "reason": "r"})
+    assert bad.status_code == 422 and "discount_pct" in bad.text
+    made = client.post(page, data={"unit_id": site.unit.id, "discount_pct": "4", "reason": "团购"})
+    assert made.status_code == 302
+    listed = client.get(page).text
+    assert "团购" in listed and "Pending" in listed
