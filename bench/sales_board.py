@@ -10,9 +10,8 @@
 import statistics
 import tempfile
 import time
-from decimal import Decimal
 
-from bench import fresh_schema
+from bench import bench_unit, sales_site
 
 N_FLOORS, N_ENTRANCES, N_ROOMS = 30, 4, 5  # 600 units
 RAW = """<table>{% for floor in floors %}<tr><th>{{ floor }}</th>{% for c in rows[floor] %}
@@ -23,36 +22,19 @@ RAW = """<table>{% for floor in floors %}<tr><th>{{ floor }}</th>{% for c in row
 
 def _seed(app):
     from core.extensions import db
-    from core.plugins import state
-    from core.services import companies as svc
-    from plugins.sales.models.units import Building, Unit, UnitState
+    from plugins.sales.models.units import UnitState
 
     states = list(UnitState)
     with app.app_context():
-        fresh_schema(db)
-        group = svc.get_or_create_group("Bench")
-        company = svc.create_company(group, "BN", "Bench Co", "BN")
-        user = svc.create_user("board@example.com", "bench-pass-1")
-        svc.add_member(user, company, ["sales_controller"])
-        state.enable(company, "sales")
-        project = svc.create_project(
-            company, {"name": "Board", "type": "residential", "region_code": "BN"}
-        )
-        building = Building(company_id=company.id, project_id=project.id, name="1#")
-        db.session.add(building)
-        db.session.flush()
+        company, _user, building = sales_site(db, "board@example.com", "sales_controller")
         db.session.add_all(
-            Unit(
-                company_id=company.id,
-                building_id=building.id,
+            bench_unit(
+                company,
+                building,
                 entrance=str(e),
                 floor=f,
                 room=f"0{r}",
                 layout="3/2",
-                built_area=Decimal("98.50"),
-                usable_area=Decimal("80.00"),
-                list_unit_price=Decimal("10000.00"),
-                list_total=Decimal("985000.00"),
                 state=states[(f * 7 + e * 3 + r) % len(states)],
             )
             for f in range(1, N_FLOORS + 1)

@@ -16,28 +16,17 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bench import fresh_schema
+from bench import bench_unit, sales_site
 
 CLIENTS, UNITS = 8, 400
 
 
 def _seed(app) -> dict:
     from core.extensions import db
-    from core.plugins import state
-    from core.services import companies as svc
-    from plugins.sales.models import Building, Customer, Unit, UnitState
+    from plugins.sales.models import Customer, UnitState
 
     with app.app_context():
-        fresh_schema(db)
-        group = svc.get_or_create_group("Bench")
-        company = svc.create_company(group, "BN", "Bench Co", "BN")
-        user = svc.create_user("orders@example.com", "bench-pass-1")
-        svc.add_member(user, company, ["sales_rep"])
-        state.enable(company, "sales")
-        project = svc.create_project(
-            company, {"name": "Orders", "type": "residential", "region_code": "BN"}
-        )
-        building = Building(company_id=company.id, project_id=project.id, name="1#")
+        company, user, building = sales_site(db, "orders@example.com", "sales_rep")
         customer = Customer(
             company_id=company.id,
             code="BN-KH001",
@@ -45,18 +34,13 @@ def _seed(app) -> dict:
             phone="13800000000",
             created_at=datetime.now(UTC).replace(tzinfo=None),
         )
-        db.session.add_all([building, customer])
-        db.session.flush()
+        db.session.add(customer)
         units = [
-            Unit(
-                company_id=company.id,
-                building_id=building.id,
+            bench_unit(
+                company,
+                building,
                 floor=1 + i // 10,
                 room=f"{i % 10:02d}",
-                built_area=Decimal("98.50"),
-                usable_area=Decimal("80.00"),
-                list_unit_price=Decimal("10000.00"),
-                list_total=Decimal("985000.00"),
                 state=UnitState.available,
             )
             for i in range(2 * UNITS)
