@@ -1,32 +1,39 @@
-"""Customer service (客户服务): contracts, payments, dunning, complaints (SPEC section 2)."""
+"""Customer service (客户服务): one rep per household, contracts, payments and dunning,
+complaints, visits, greetings, the customer archive (SPEC section 2).
+
+Each business area is a package contributing to the hooks through
+:class:`core.plugins.areas.Areas`; the tables every area shares are in ``models``.
+"""
+
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.admin.views import PluginHomeView
 from core.hookspecs import hookimpl
 from core.permissions import Permission
 from core.plugins import Manifest
+from core.plugins.areas import Areas
+from plugins.customer_service import models  # noqa: F401 (registers the shared tables)
 
-households = validate.Range(min=1, max=10000)
-
-
-class CustomerServiceSettings(Schema):
-    # CS-02: households per customer-service rep, per project type (lower, upper).
-    ratio_villa_min = fields.Integer(load_default=60, validate=households)
-    ratio_villa_max = fields.Integer(load_default=80, validate=households)
-    ratio_apartment_min = fields.Integer(load_default=120, validate=households)
-    ratio_apartment_max = fields.Integer(load_default=140, validate=households)
-    ratio_residential_min = fields.Integer(load_default=160, validate=households)
-    ratio_residential_max = fields.Integer(load_default=200, validate=households)
-
-    @validates_schema
-    def _ranges(self, data, **kwargs):
-        for kind in ("villa", "apartment", "residential"):
-            low, high = data[f"ratio_{kind}_min"], data[f"ratio_{kind}_max"]
-            if low > high:
-                raise ValidationError("must not exceed the maximum", f"ratio_{kind}_min")
-
+areas = Areas(
+    __name__,
+    (
+        "staffing",
+        "contracts",
+        "payments",
+        "dunning",
+        "statistics",
+        "complaints",
+        "contacts",
+        "greetings",
+        "archive",
+        "engineering",
+    ),
+)
+CustomerServiceSettings = areas.settings(
+    "CustomerServiceSettings", "Every customer-service area's settings, with the SPEC defaults."
+)
 
 manifest = Manifest(
     name="customer_service",
@@ -45,9 +52,24 @@ def erp_permissions():
     return [
         Permission("customer_service.view", _l("Use the customer-service screens"), CS),
         Permission("customer_service.manage", _l("Manage customer service"), ("cs_manager",)),
+        *areas.gather("permissions"),
     ]
 
 
 @hookimpl
+def erp_migration_dirs():
+    return str(Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
 def erp_admin_views():
-    return [PluginHomeView(manifest, "customer_service.view")]
+    return [PluginHomeView(manifest, "customer_service.view"), *areas.gather("admin_views")]
+
+
+erp_api_blueprints = areas.erp_api_blueprints
+erp_api_schemas = areas.erp_api_schemas
+erp_duties = areas.erp_duties
+erp_letter_templates = areas.erp_letter_templates
+erp_approval_flows = areas.erp_approval_flows
+erp_approval_decided = areas.erp_approval_decided
+erp_settings_changed = areas.erp_settings_changed

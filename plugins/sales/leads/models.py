@@ -4,18 +4,15 @@ daily overdue lists (SAL-01–11)."""
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy import UniqueConstraint as Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import Project, User
+from core.models.columns import enum_column
 from core.tenancy import TenantMixin
 from plugins.sales.models.customers import Customer, CustomerGrade, SourceChannel
-
-
-def _enum(kind, length=20):
-    return Enum(kind, native_enum=False, length=length)
 
 
 class ReceptionKind(enum.StrEnum):
@@ -29,13 +26,13 @@ class Reception(TenantMixin, db.Model):
     __tablename__ = "sales_reception"
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
-    kind: Mapped[ReceptionKind] = mapped_column(_enum(ReceptionKind))
+    kind: Mapped[ReceptionKind] = mapped_column(enum_column(ReceptionKind))
     at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     on: Mapped[date] = mapped_column(Date, index=True)  # the China business date
     caller_name: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     questions: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[SourceChannel] = mapped_column(_enum(SourceChannel))
+    source: Mapped[SourceChannel] = mapped_column(enum_column(SourceChannel))
     # SAL-01: a caller who declined to leave contact details is logged, marked, no customer.
     anonymous: Mapped[bool] = mapped_column(default=False)
     appointment_at: Mapped[datetime | None] = mapped_column(DateTime)  # China local time
@@ -65,7 +62,7 @@ class FollowUp(TenantMixin, db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("sales_customer.id"), index=True)
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     on: Mapped[date] = mapped_column(Date)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, 10))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, 10))
     content: Mapped[str] = mapped_column(Text, default="")
     reaction: Mapped[str] = mapped_column(Text, default="")
     objections: Mapped[list] = mapped_column(JSON, default=list)
@@ -93,7 +90,7 @@ class Task(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("sales_customer.id"), index=True)
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    kind: Mapped[TaskKind] = mapped_column(_enum(TaskKind, 30))
+    kind: Mapped[TaskKind] = mapped_column(enum_column(TaskKind, 30))
     due_on: Mapped[date] = mapped_column(Date)
     done_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String(200), default="")
@@ -145,7 +142,7 @@ class RepAway(TenantMixin, db.Model):
     rep_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date] = mapped_column(Date)
-    reason: Mapped[AwayReason] = mapped_column(_enum(AwayReason, 10))
+    reason: Mapped[AwayReason] = mapped_column(enum_column(AwayReason, 10))
 
     rep: Mapped[User] = relationship()
 
@@ -160,7 +157,7 @@ class OverdueEntry(TenantMixin, db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("sales_customer.id"))
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
-    grade: Mapped[CustomerGrade] = mapped_column(_enum(CustomerGrade, 1))
+    grade: Mapped[CustomerGrade] = mapped_column(enum_column(CustomerGrade, 1))
     due_on: Mapped[date] = mapped_column(Date)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("sales_task.id"))
 

@@ -8,7 +8,6 @@ from sqlalchemy import (
     JSON,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -18,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.models.columns import enum_column
 from core.tenancy import TenantMixin
 
 
@@ -72,10 +72,6 @@ class Outcome(enum.StrEnum):
     gave_up = "gave_up"
 
 
-def _enum(kind, length=20):
-    return Enum(kind, native_enum=False, length=length)
-
-
 class CustomerCodeSequence(TenantMixin, db.Model):
     """The last sequence number given per (company, region, initials): bumped atomically and
     never decremented, so a deleted customer's code is never given again (SAL-06)."""
@@ -102,9 +98,11 @@ class Customer(TenantMixin, db.Model):
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(40), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
-    source: Mapped[SourceChannel] = mapped_column(_enum(SourceChannel), default=SourceChannel.other)
+    source: Mapped[SourceChannel] = mapped_column(
+        enum_column(SourceChannel), default=SourceChannel.other
+    )
     grade: Mapped[CustomerGrade] = mapped_column(
-        _enum(CustomerGrade, 1), default=CustomerGrade.C, index=True
+        enum_column(CustomerGrade, 1), default=CustomerGrade.C, index=True
     )
     # The original rep (SAL-09): the rep who first received the customer.
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -116,14 +114,14 @@ class Customer(TenantMixin, db.Model):
     # The customer information file (SAL-06).
     family: Mapped[str] = mapped_column(String(200), default="")
     occupation: Mapped[str] = mapped_column(String(100), default="")
-    income_band: Mapped[IncomeBand | None] = mapped_column(_enum(IncomeBand))
+    income_band: Mapped[IncomeBand | None] = mapped_column(enum_column(IncomeBand))
     housing: Mapped[str] = mapped_column(String(100), default="")
-    purpose: Mapped[Purpose | None] = mapped_column(_enum(Purpose))
+    purpose: Mapped[Purpose | None] = mapped_column(enum_column(Purpose))
     homes_bought: Mapped[int] = mapped_column(default=0)
     objections: Mapped[list] = mapped_column(JSON, default=list)
     visit_count: Mapped[int] = mapped_column(default=0)
     first_visit_on: Mapped[date | None] = mapped_column(Date)
-    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
     outcome_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
     # Follow-ups (SAL-02/03/07): aim for the target day; after the due day it is overdue.

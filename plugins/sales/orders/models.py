@@ -8,7 +8,6 @@ from sqlalchemy import (
     JSON,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Numeric,
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import User
+from core.models.columns import enum_column
 from core.tenancy import TenantMixin
 from plugins.sales.models import Customer, Unit
 
@@ -51,10 +51,6 @@ class DepositKind(enum.StrEnum):
     large = "large"  # 大定
 
 
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length)
-
-
 class Order(TenantMixin, db.Model):
     """An order: who, which unit, its state; the terms live in immutable versions."""
 
@@ -72,7 +68,7 @@ class Order(TenantMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("sales_unit.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("sales_customer.id"), index=True)
     rep_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus), index=True)
+    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus), index=True)
     ordered_on: Mapped[date] = mapped_column(Date, index=True)
     version: Mapped[int] = mapped_column(default=1)  # the current version's number
     signing_date: Mapped[date] = mapped_column(Date, index=True)  # of the current version
@@ -118,10 +114,10 @@ class OrderVersion(TenantMixin, db.Model):
     list_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     discount_pct: Mapped[Decimal] = mapped_column(Numeric(6, 3))
     price: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # contract price after discount
-    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod))
+    payment_method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
     # [{"what": ..., "due": "YYYY-MM-DD", "amount": "..."}] from the purchase plan.
     schedule: Mapped[list] = mapped_column(JSON, default=list)
-    deposit_kind: Mapped[DepositKind] = mapped_column(_enum(DepositKind))
+    deposit_kind: Mapped[DepositKind] = mapped_column(enum_column(DepositKind))
     deposit: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     top_up_date: Mapped[date | None] = mapped_column(Date)
     signing_date: Mapped[date] = mapped_column(Date)
@@ -164,13 +160,13 @@ class Deposit(TenantMixin, db.Model):
     __tablename__ = "sales_deposit"
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
-    kind: Mapped[DepositKind] = mapped_column(_enum(DepositKind))
+    kind: Mapped[DepositKind] = mapped_column(enum_column(DepositKind))
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     received_on: Mapped[date] = mapped_column(Date)
     refunded_on: Mapped[date | None] = mapped_column(Date)
     refunded_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
     status: Mapped[DepositStatus] = mapped_column(
-        _enum(DepositStatus), default=DepositStatus.received
+        enum_column(DepositStatus), default=DepositStatus.received
     )
 
     order: Mapped[Order] = relationship(back_populates="deposits")
@@ -228,8 +224,8 @@ class ChangeRequest(TenantMixin, db.Model):
     __tablename__ = "sales_order_change"
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
-    kind: Mapped[ChangeKind] = mapped_column(_enum(ChangeKind), index=True)
-    status: Mapped[ChangeStatus] = mapped_column(_enum(ChangeStatus), index=True)
+    kind: Mapped[ChangeKind] = mapped_column(enum_column(ChangeKind), index=True)
+    status: Mapped[ChangeStatus] = mapped_column(enum_column(ChangeStatus), index=True)
     reason: Mapped[str] = mapped_column(Text)  # the customer's reason
     real_reason: Mapped[str] = mapped_column(Text, default="")  # the rep's (SAL-23)
     penalty: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))  # 违约金

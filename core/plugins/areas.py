@@ -1,0 +1,71 @@
+"""A plugin split into areas: sub-packages that each contribute to the plugin's hooks.
+
+A large plugin (``sales``, ``customer_service``) keeps each business area in its own package.
+An area may define ``Settings`` (a marshmallow schema mixed into the plugin's settings) and any
+of the functions ``permissions()``, ``admin_views()``, ``api_blueprints()``, ``openapi(spec)``,
+``duties(company)``, ``letter_kinds(company)``, ``approval_flows(company)``,
+``on_approval_decided(request)`` and ``on_settings_changed(company, plugin, old, new)``.
+:class:`Areas` gathers them into the plugin's hook implementations, so adding an area never
+edits the others::
+
+    areas = Areas(__name__, ("units", "leads"))
+    erp_duties = areas.erp_duties  # and so on for each hook the plugin implements
+"""
+
+import importlib
+
+from marshmallow import Schema
+
+from core.hookspecs import hookimpl
+
+
+class Areas:
+    def __init__(self, package: str, names: tuple[str, ...]):
+        self.modules = tuple(importlib.import_module(f"{package}.{name}") for name in names)
+
+    def settings(self, name: str, doc: str) -> type[Schema]:
+        """One schema of every area's ``Settings``."""
+        bases = tuple(a.Settings for a in self.modules if hasattr(a, "Settings")) or (Schema,)
+        return type(name, bases, {"__doc__": doc})
+
+    def gather(self, name: str, *args) -> list:
+        result = []
+        for area in self.modules:
+            function = getattr(area, name, None)
+            if function is not None:
+                result.extend(function(*args) or [])
+        return result
+
+    def each(self, name: str, *args) -> None:
+        for area in self.modules:
+            function = getattr(area, name, None)
+            if function is not None:
+                function(*args)
+
+    @hookimpl
+    def erp_api_blueprints(self):
+        return self.gather("api_blueprints")
+
+    @hookimpl
+    def erp_api_schemas(self, spec):
+        self.each("openapi", spec)
+
+    @hookimpl
+    def erp_duties(self, company):
+        return self.gather("duties", company)
+
+    @hookimpl
+    def erp_letter_templates(self, company):
+        return self.gather("letter_kinds", company)
+
+    @hookimpl
+    def erp_approval_flows(self, company):
+        return self.gather("approval_flows", company)
+
+    @hookimpl
+    def erp_approval_decided(self, request):
+        self.each("on_approval_decided", request)
+
+    @hookimpl
+    def erp_settings_changed(self, company, plugin, old, new):
+        self.each("on_settings_changed", company, plugin, old, new)

@@ -1,0 +1,1 @@
+"""complaints (customer service)."""

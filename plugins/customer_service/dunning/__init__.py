@@ -1,0 +1,1 @@
+"""dunning (customer service)."""

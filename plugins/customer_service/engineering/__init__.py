@@ -1,0 +1,1 @@
+"""engineering (customer service)."""
