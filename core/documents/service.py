@@ -130,12 +130,51 @@ def owner_record(owner_type: str, owner_id: int):
     return row
 
 
+def owner_records(owner_type: str, owner_ids) -> dict:
+    """The records of ``owner_ids`` found in the current company's scope, by id: one query."""
+    model = _model_of(owner_type)
+    if model is None:
+        raise ValidationError({"owner_type": [f"unknown record type {owner_type!r}"]})
+    pk = model.__mapper__.primary_key[0]
+    rows = db.session.scalars(select(model).where(pk.in_(set(owner_ids))))
+    return {getattr(row, pk.key): row for row in rows}
+
+
 def _chain(owner_type: str, owner_id: int, kind: str, name: str):
     return (
         Document.owner_type == owner_type,
         Document.owner_id == owner_id,
         Document.kind == kind,
         Document.name == name,
+    )
+
+
+def _clean(kind: str, name: str) -> tuple[str, str]:
+    name = clean_name(name)
+    kind = (kind or "").strip()
+    if not kind or len(kind) > 50:
+        raise ValidationError({"kind": ["a kind of 1 to 50 characters is required"]})
+    if not name:
+        raise ValidationError({"file": ["the file needs a name"]})
+    return kind, name
+
+
+def _stored(owner_type, owner_id, kind, name, data, user, company_id, version=1) -> Document:
+    """A new document row for ``data`` (checked and stored; not yet added to the session)."""
+    content_type = check_file(name, data)
+    return Document(
+        company_id=company_id,
+        owner_type=owner_type,
+        owner_id=owner_id,
+        kind=kind,
+        name=name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=storage().put(data),
+        version=version,
+        created_by_id=user.id if user is not None else current_actor_id(),
+        created_at=_now(),
     )
 
 
@@ -158,40 +197,34 @@ def add_document(
     skips the version lookups."""
     if owner is None:
         owner = owner_record(owner_type, owner_id)
-    name = clean_name(name)
-    kind = (kind or "").strip()
-    if not kind or len(kind) > 50:
-        raise ValidationError({"kind": ["a kind of 1 to 50 characters is required"]})
-    if not name:
-        raise ValidationError({"file": ["the file needs a name"]})
-    content_type = check_file(name, data)
-    digest = hashlib.sha256(data).hexdigest()
+    kind, name = _clean(kind, name)
     last = 0
     if not new_chain:
         chain = _chain(owner_type, owner_id, kind, name)
         latest = latest_version(owner_type, owner_id, kind, name)
-        if latest is not None and latest.sha256 == digest:
+        if latest is not None and latest.sha256 == hashlib.sha256(data).hexdigest():
             return latest
         # Deleted versions keep their numbers: a chain's numbers are never reused.
         last = db.session.scalar(select(func.max(Document.version)).where(*chain)) or 0
     company_id = getattr(owner, "company_id", None) or current_company_id()
-    document = Document(
-        company_id=company_id,
-        owner_type=owner_type,
-        owner_id=owner_id,
-        kind=kind,
-        name=name,
-        content_type=content_type,
-        size=len(data),
-        sha256=digest,
-        storage_key=storage().put(data),
-        version=last + 1,
-        created_by_id=user.id if user is not None else current_actor_id(),
-        created_at=_now(),
-    )
+    document = _stored(owner_type, owner_id, kind, name, data, user, company_id, last + 1)
     db.session.add(document)
     db.session.flush()
     return document
+
+
+def add_new_documents(items: list[tuple], user: User | None = None) -> list[Document]:
+    """Store many documents, each the first of its chain (names unique, e.g. after a letter's
+    reference number), with one flush: ``items`` are (owner_type, owner_id, kind, name,
+    data) in the current company."""
+    company_id = current_company_id()
+    documents = [
+        _stored(owner_type, owner_id, *_clean(kind, name), data, user, company_id)
+        for owner_type, owner_id, kind, name, data in items
+    ]
+    db.session.add_all(documents)
+    db.session.flush()
+    return documents
 
 
 def read_content(document: Document) -> bytes:

@@ -30,6 +30,7 @@ batches run in parallel.
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
@@ -39,16 +40,17 @@ from sqlalchemy.exc import IntegrityError
 
 from core import jobs
 from core.audit import actor
-from core.documents.service import add_document, owner_record
+from core.documents.service import add_document, add_new_documents, owner_record, owner_records
 from core.extensions import db
 from core.jobs.runner import now
 from core.letters.kinds import LetterKind, letter_kinds
-from core.letters.references import next_reference
+from core.letters.references import next_reference, next_references
 from core.letters.render import LetterData, render_letter
 from core.models import Company, User
 from core.models.letters import Letter, Mailing, MailingMethod
 from core.tenancy import company_scope
 
+log = logging.getLogger("erp.letters")
 CHUNK_SIZE = 25
 DOCUMENT_KIND = "letter"  # the archive copy's document kind (CS-18)
 NOTICE = "core.notice"
@@ -135,24 +137,16 @@ def _produce(company, kind, owner_type, owner_id, step, context, user, existing=
                 owner=subject if draft.archive == (owner_type, owner_id) else None,
                 new_chain=True,
             )
-            record = Letter(
-                company_id=company.id,
-                kind=kind.key,
-                owner_type=owner_type,
-                owner_id=owner_id,
-                step=step,
-                reference=reference,
-                title=letter.title,
-                addressee=letter.addressee,
-                addresses=draft.addresses,
-                date=letter.date,
-                document_id=document.id,
-                created_by_id=user.id if user else None,
-                created_at=now(),
-                mailings=[
-                    Mailing(company_id=company.id, address=a, method=draft.method)
-                    for a in draft.addresses
-                ],
+            record = _record(
+                company,
+                kind,
+                (owner_type, owner_id),
+                step,
+                reference,
+                letter,
+                draft,
+                document,
+                user,
             )
             db.session.add(record)
     except IntegrityError:
@@ -238,32 +232,108 @@ def _existing(kind_key: str, step: str, subjects: list) -> dict:
     return {(x.owner_type, x.owner_id): x for x in db.session.scalars(query)}
 
 
+def _record(company, kind, owner, step, reference, letter, draft, document, user) -> Letter:
+    return Letter(
+        company_id=company.id,
+        kind=kind.key,
+        owner_type=owner[0],
+        owner_id=owner[1],
+        step=step,
+        reference=reference,
+        title=letter.title,
+        addressee=letter.addressee,
+        addresses=draft.addresses,
+        date=letter.date,
+        document_id=document.id,
+        created_by_id=user.id if user else None,
+        created_at=now(),
+        mailings=[
+            Mailing(company_id=company.id, address=a, method=draft.method) for a in draft.addresses
+        ],
+    )
+
+
+def _produce_many(company, kind, step, items, user) -> list[Letter]:
+    """The letters of ``items`` (none produced yet) with a handful of statements in all: the
+    subjects in one query, a block of references in one UPDATE per year, the documents and
+    then the letters with their mailings in one flush each. Raises on any failure; the
+    caller rolls back to its savepoint and makes the letters one by one instead."""
+    by_type: dict[str, list[int]] = {}
+    for item in items:
+        by_type.setdefault(item["owner_type"], []).append(item["owner_id"])
+    found = {(t, i): row for t, ids in by_type.items() for i, row in owner_records(t, ids).items()}
+    owners = [(item["owner_type"], item["owner_id"]) for item in items]
+    drafts = [
+        _draft(kind.build(found[o], company=company, step=step, **item["context"]), *o)
+        for o, item in zip(owners, items, strict=True)
+    ]
+    archives: dict[str, set[int]] = {}
+    for draft in drafts:
+        archives.setdefault(draft.archive[0], set()).add(draft.archive[1])
+    for owner_type, ids in archives.items():
+        if len(owner_records(owner_type, ids)) != len(ids):  # scoped: another company's
+            raise ValidationError({"archive": ["an archive record is not found"]})
+    references: dict[int, list[str]] = {}
+    for year in sorted({d.letter.date.year for d in drafts}):
+        count = sum(d.letter.date.year == year for d in drafts)
+        references[year] = next_references(company, year, count)
+    letters = [replace(d.letter, reference=references[d.letter.date.year].pop(0)) for d in drafts]
+    documents = add_new_documents(
+        [
+            (*d.archive, DOCUMENT_KIND, f"{x.title} {x.reference}.pdf", render_letter(x))
+            for d, x in zip(drafts, letters, strict=True)
+        ],
+        user,
+    )
+    records = [
+        _record(company, kind, o, step, x.reference, x, d, doc, user)
+        for o, d, x, doc in zip(owners, drafts, letters, documents, strict=True)
+    ]
+    db.session.add_all(records)
+    db.session.flush()
+    return records
+
+
 def produce_chunk(job, kind_key: str, step: str, subjects: list) -> dict:
-    """The batch job: idempotent per (kind, subject, step). Each letter is made inside its own
-    savepoint, so a failing letter is rolled back alone; the chunk commits once (the job's
-    runner commits with its ``done`` mark), and a chunk redone after a crash makes only the
-    letters it lacks."""
+    """The batch job: idempotent per (kind, subject, step). The chunk's missing letters are
+    made together (:func:`_produce_many`) and commit once (the job's runner commits with its
+    ``done`` mark). Should any of them fail, the chunk makes them one by one instead, each in
+    its own savepoint, so a failing letter is rolled back alone; a chunk redone after a crash
+    makes only the letters it lacks."""
     company = db.session.get(Company, job.company_id)
     user = db.session.get(User, job.user_id) if job.user_id else None
     kind = _kind(company, kind_key)
     existing = _existing(kind_key, step, subjects)
-    made, kept, failed = [], [], []
+    todo = [s for s in subjects if (s["owner_type"], s["owner_id"]) not in existing]
+    kept = [letter.id for letter in existing.values()]
+    if not todo:
+        return {"produced": [], "existing": kept}
     with actor(job.user_id):
-        for item in subjects:
-            owner = item["owner_type"], item["owner_id"]
-            try:
-                letter, created = _produce(
-                    company, kind, *owner, step, item["context"], user, existing.get(owner)
-                )
-                db.session.flush()
-            except Exception as exc:
-                failed.append(f"{owner[0]} {owner[1]}: {exc}")
-                continue
-            (made if created else kept).append(letter.id)
+        try:
+            with db.session.begin_nested():
+                made = [letter.id for letter in _produce_many(company, kind, step, todo, user)]
+        except Exception:
+            log.info("chunk of %s letters: made one by one after a failure", len(todo))
+            made = _produce_each(company, kind, step, todo, user)
+    return {"produced": made, "existing": kept}
+
+
+def _produce_each(company, kind, step, subjects, user) -> list[int]:
+    made, failed = [], []
+    for item in subjects:
+        owner = item["owner_type"], item["owner_id"]
+        try:
+            letter, created = _produce(company, kind, *owner, step, item["context"], user, None)
+            db.session.flush()
+        except Exception as exc:
+            failed.append(f"{owner[0]} {owner[1]}: {exc}")
+            continue
+        if created:
+            made.append(letter.id)
     if failed:
         db.session.commit()  # keep the letters made; the retry redoes only the failed ones
         raise LetterBatchError(f"{len(failed)} of {len(subjects)} letters failed: {failed}")
-    return {"produced": made, "existing": kept}
+    return made
 
 
 # --- The core's own kind: a formal notice ("any formal letter in the company's name") --------
