@@ -11,9 +11,11 @@ import logging
 import os
 import socket
 import traceback
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
+from sqlalchemy import func, update
 
 from core.extensions import db
 from core.models.jobs import JobRecord, JobStatus
@@ -52,36 +54,86 @@ def run(job_id: int):
         return execute(job_id)
 
 
+@dataclass(frozen=True)
+class JobContext:
+    """What a job function receives as ``job``: its record's values when it started."""
+
+    id: int
+    company_id: int
+    user_id: int | None
+    kind: str
+    attempts: int  # this attempt's number, from 1
+    kwargs: dict
+
+
+def _start(job_id: int, worker_name: str | None) -> JobContext | None:
+    """Mark the attempt (one ``UPDATE ... RETURNING``) and commit it; None if already done.
+
+    On PostgreSQL this commit skips waiting for the disk (``synchronous_commit`` off): the
+    mark only informs staff and the reaper, and should a database crash lose it, the job
+    simply runs again from ``queued``. The ``done`` mark, committed with the job's effect,
+    stays synchronous."""
+    session = db.session
+    table = JobRecord.__table__
+    returning = [table.c[name] for name in ("id", "company_id", "user_id", "kind", "attempts")]
+    if session.get_bind().dialect.name == "postgresql":
+        # set_config(..., true) lasts to the end of the transaction: no extra round trip.
+        returning.append(func.set_config("synchronous_commit", "off", True).label("relaxed"))
+    row = session.execute(
+        update(table)
+        .where(table.c.id == job_id, table.c.status != JobStatus.done.value)
+        .values(
+            status=JobStatus.started.value,
+            attempts=table.c.attempts + 1,
+            started_at=now(),
+            worker=worker_name or os.environ.get("RQ_WORKER_ID") or socket.gethostname(),
+            error=None,
+        )
+        .returning(
+            table.c.id,
+            table.c.company_id,
+            table.c.user_id,
+            table.c.kind,
+            table.c.attempts,
+            table.c.kwargs,
+        ),  # fmt: skip
+        execution_options={"erp_unscoped": True},
+    ).one_or_none()
+    session.commit()
+    if row is None:
+        return None
+    values = {k: v for k, v in row._mapping.items() if k != "relaxed"}
+    return JobContext(**{**values, "kwargs": dict(row.kwargs or {})})
+
+
+def _finish(job_id: int, result) -> None:
+    table = JobRecord.__table__
+    db.session.execute(
+        update(table)
+        .where(table.c.id == job_id)
+        .values(status=JobStatus.done.value, result=result, finished_at=now()),
+        execution_options={"erp_unscoped": True},
+    )
+
+
 def execute(job_id: int, worker_name: str | None = None):
     """Run the job once; raises on failure so RQ retries it with backoff."""
     session = db.session
-    # The worker's own session (removed below): keep the record loaded across commits instead
-    # of reading it again after each one.
-    session().expire_on_commit = False
     try:
-        record = session.get(JobRecord, job_id, with_for_update=True)
-        if record is None or record.status == JobStatus.done:
-            session.rollback()
+        job = _start(job_id, worker_name)
+        if job is None:
             return None
-        record.status = JobStatus.started
-        record.attempts += 1
-        record.started_at = now()
-        record.worker = worker_name or os.environ.get("RQ_WORKER_ID") or socket.gethostname()
-        record.error = None
-        session.commit()
-        kind, kwargs, company_id = record.kind, dict(record.kwargs or {}), record.company_id
-        with company_scope(company_id):
+        with company_scope(job.company_id):
             try:
-                result = resolve(kind)(job=record, **kwargs)
-                record.status = JobStatus.done
-                record.result = result if isinstance(result, dict) else None
-                record.finished_at = now()
+                result = resolve(job.kind)(job=job, **job.kwargs)
+                result = result if isinstance(result, dict) else None
+                _finish(job_id, result)
                 session.commit()
             except Exception:
                 session.rollback()
                 _record_failure(job_id, traceback.format_exc())
                 raise
-        return record.result
+        return result
     finally:
         session.remove()  # never carry a session (and its connection) into the next job
 
