@@ -6,6 +6,7 @@ administrator, which shows that each company sees only its own data and plugins.
 users share :data:`DEMO_PASSWORD`.
 """
 
+from flask import current_app
 from sqlalchemy import select
 
 from core import approvals, documents
@@ -72,6 +73,13 @@ def _user(email: str, **extra) -> User:
     return user
 
 
+def plugin_demo_data(company: Company) -> None:
+    """Each enabled plugin's demo data (hook ``erp_demo_data``), dependencies first."""
+    registry = current_app.extensions["erp_plugins"]
+    enabled = plugin_state.enabled_plugins(company)
+    list(registry.per_plugin("erp_demo_data", enabled, company=company))
+
+
 def load(url: str) -> dict:
     """Create (or complete) the demo data; returns the logins, companies and ``url``."""
     group = svc.get_or_create_group(GROUP)
@@ -97,10 +105,7 @@ def load(url: str) -> dict:
             }
         )
     ly = db.session.scalar(select(Company).where(Company.code == "LY"))
-    if plugin_state.is_enabled(ly, "sales"):
-        from plugins.sales.demo import load as load_sales  # the sales site (plugin data)
-
-        load_sales(ly)
+    plugin_demo_data(ly)
     showcase = _core_services(ly)
     return {
         "url": url,

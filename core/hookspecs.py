@@ -134,3 +134,11 @@ def erp_approval_decided(request):
 @hookspec
 def erp_user_joined(membership):
     """A user became a member of a company (``membership.company``) with ``membership.roles``."""
+
+
+@hookspec
+def erp_demo_data(company):
+    """Load the plugin's demo data into the demo ``company`` (``erp demo``). Called once per
+    plugin enabled for it, in dependency order (a plugin finds its dependencies' demo data),
+    after the core's demo users and projects exist. Must be idempotent: a second ``erp demo``
+    changes nothing. Commit what you add."""

@@ -4,7 +4,8 @@ A large plugin (``sales``, ``customer_service``) keeps each business area in its
 An area may define ``Settings`` (a marshmallow schema mixed into the plugin's settings) and any
 of the functions ``permissions()``, ``admin_views()``, ``api_blueprints()``, ``openapi(spec)``,
 ``duties(company)``, ``letter_kinds(company)``, ``approval_flows(company)``,
-``on_approval_decided(request)`` and ``on_settings_changed(company, plugin, old, new)``.
+``on_approval_decided(request)``, ``on_settings_changed(company, plugin, old, new)`` and
+``demo(company)`` (called in the order of the areas).
 :class:`Areas` gathers them into the plugin's hook implementations, so adding an area never
 edits the others::
 
@@ -69,3 +70,7 @@ class Areas:
     @hookimpl
     def erp_settings_changed(self, company, plugin, old, new):
         self.each("on_settings_changed", company, plugin, old, new)
+
+    @hookimpl
+    def erp_demo_data(self, company):
+        self.each("demo", company)

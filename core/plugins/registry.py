@@ -149,9 +149,12 @@ class PluginRegistry:
             relay = self._relays[enabled] = _HookRelay(self.pm, removed, self._trace)
         return relay
 
-    def per_plugin(self, hook_name: str, **kwargs):
-        """Call a start-up hook on each plugin separately: yields (plugin name, result)."""
+    def per_plugin(self, hook_name: str, only=None, **kwargs):
+        """Call a hook on each plugin separately, in dependency order (of those in ``only``
+        when given): yields (plugin name, result)."""
         for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
+            if only is not None and impl.plugin_name not in only:
+                continue
             result = impl.function(**{k: kwargs[k] for k in impl.argnames})
             if result is not None:
                 yield impl.plugin_name, result

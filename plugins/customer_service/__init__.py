@@ -73,3 +73,4 @@ erp_letter_templates = areas.erp_letter_templates
 erp_approval_flows = areas.erp_approval_flows
 erp_approval_decided = areas.erp_approval_decided
 erp_settings_changed = areas.erp_settings_changed
+erp_demo_data = areas.erp_demo_data

@@ -57,3 +57,10 @@ erp_letter_templates = areas.erp_letter_templates
 erp_approval_flows = areas.erp_approval_flows
 erp_approval_decided = areas.erp_approval_decided
 erp_settings_changed = areas.erp_settings_changed
+
+
+@hookimpl
+def erp_demo_data(company):
+    from plugins.sales.demo import load
+
+    load(company)

@@ -163,6 +163,11 @@ def user_joined(membership):
     CALLS.append(("user_joined", membership.company.code, membership.user.email, codes))
 
 
+@probe
+def demo_data(company):
+    CALLS.append(("demo_data", company.code))
+
+
 @pytest.fixture(scope="module")
 def app(database_url):
     """Overrides the session app: the same database, with the probe installed."""
@@ -363,3 +368,11 @@ def test_hook_erp_user_joined(probed):
     add_member(newbie, probed.a, ["cs_rep"])  # already a member: no second event
     add_member(newbie, probed.b, ["finance"])
     assert CALLS == [("user_joined", "LY", "newbie@example.com", ["finance"])]
+
+
+def test_hook_erp_demo_data(probed):
+    from core.demo import plugin_demo_data
+
+    plugin_demo_data(probed.a)
+    plugin_demo_data(probed.b)  # the probe is not enabled there
+    assert CALLS == [("demo_data", "LY")]
