@@ -13,9 +13,11 @@ this with a bare RQ job).
 import contextlib
 import logging
 import uuid
+from datetime import timedelta
 
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -69,8 +71,18 @@ def enqueue(
     # One INSERT and one commit: the RQ job id is chosen before the row is written.
     send = _sender(record)
     db.session.commit()
-    send()
+    _hand_over(send, record)
     return record
+
+
+def _hand_over(send, record) -> None:
+    """Give the job to RQ. The caller's transaction is committed already: should Redis fail
+    now, the record stays queued and the reaper (``erp jobs reap``, run by the scheduler)
+    hands it over later, rather than the caller failing after its data was saved."""
+    try:
+        send()
+    except RedisError:
+        log.exception("job %s: Redis refused it; the reaper will hand it over", _key(record))
 
 
 def _key(record) -> int:
@@ -119,9 +131,10 @@ def dispatch(job_id: int) -> None:
         # The job changed rows behind the caller's session: reload them on next access.
         db.session.expire_all()
         return
-    send = _sender(db.session.get(JobRecord, job_id))
+    record = db.session.get(JobRecord, job_id)
+    send = _sender(record)
     db.session.commit()
-    send()
+    _hand_over(send, record)
 
 
 def retry(record: JobRecord) -> None:
@@ -135,18 +148,42 @@ def retry(record: JobRecord) -> None:
 
 
 def reap(stale_after: int = 120) -> list[int]:
-    """Re-queue started jobs whose worker died (gone from Redis, or silent for
-    ``stale_after`` seconds: more than the longest job for non-forking workers)."""
-    from rq.worker import Worker
-
+    """Re-queue the jobs that would otherwise never run: started jobs whose worker died
+    (gone from Redis, or silent for ``stale_after`` seconds: more than the longest job for
+    non-forking workers), and queued jobs older than ``stale_after`` that RQ never received
+    (Redis was unreachable right after the enqueueing commit) or has lost."""
     conn = redis_connection()
     reaped = []
-    started = db.session.scalars(
+    for record in _lost(conn, stale_after):
+        if record.rq_job_id:
+            with contextlib.suppress(NoSuchJobError):
+                Job.fetch(record.rq_job_id, connection=conn).delete()
+        log.warning("job %s (%s): re-queued, RQ had lost it", record.id, record.status)
+        record.status = JobStatus.queued
+        db.session.commit()
+        dispatch(record.id)
+        reaped.append(record.id)
+    return reaped
+
+
+def _lost(conn, stale_after: int) -> list[JobRecord]:
+    from rq.worker import Worker
+
+    cutoff = runner.now() - timedelta(seconds=stale_after)
+    records = db.session.scalars(
         select(JobRecord)
-        .where(JobRecord.status == JobStatus.started)
+        .where(
+            (JobRecord.status == JobStatus.started)
+            | ((JobRecord.status == JobStatus.queued) & (JobRecord.enqueued_at < cutoff))
+        )
         .execution_options(erp_unscoped=True)
     ).all()
-    for record in started:
+    lost = []
+    for record in records:
+        if record.status == JobStatus.queued:
+            if not record.rq_job_id or not Job.exists(record.rq_job_id, connection=conn):
+                lost.append(record)
+            continue
         worker = (
             Worker.find_by_key(
                 Worker.redis_worker_namespace_prefix + (record.worker or ""), connection=conn
@@ -160,14 +197,6 @@ def reap(stale_after: int = 120) -> list[int]:
             and (runner.now() - worker.last_heartbeat.replace(tzinfo=None)).total_seconds()
             < stale_after
         )
-        if alive:
-            continue
-        if record.rq_job_id:
-            with contextlib.suppress(NoSuchJobError):
-                Job.fetch(record.rq_job_id, connection=conn).delete()
-        log.warning("job %s: worker %s is gone, re-queued", record.id, record.worker)
-        record.status = JobStatus.queued
-        db.session.commit()
-        dispatch(record.id)
-        reaped.append(record.id)
-    return reaped
+        if not alive:
+            lost.append(record)
+    return lost

@@ -5,10 +5,12 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 
 from core import jobs
@@ -110,6 +112,28 @@ def test_job_worker_killed_midway_is_retried_and_its_effect_happens_once(rq_app,
     jobs.dispatch(job_id)
     assert _worker(env, "--burst").wait(60) == 0
     assert len(_projects(world.a, "Exactly once")) == 1
+
+
+def test_job_whose_hand_over_to_redis_was_lost_is_reaped(rq_app, world, monkeypatch):
+    """The record is committed before RQ hears of the job: if Redis fails in between, the
+    caller's work stays saved and the reaper hands the queued record RQ does not know over."""
+    app, env, redis = rq_app
+
+    def redis_down(*args, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(jobs.Queue, "enqueue", redis_down)
+    jobs.enqueue(fn.add_project, company=world.a, name="Handed over late")  # no error: saved
+    monkeypatch.undo()
+    record = db.session.scalar(select(JobRecord).execution_options(erp_unscoped=True))
+    assert record.status == JobStatus.queued
+    assert jobs.reap(stale_after=60) == []  # too young: its hand-over may be under way
+    record.enqueued_at -= timedelta(minutes=2)
+    db.session.commit()
+    assert jobs.reap(stale_after=60) == [record.id]
+    assert jobs.reap(stale_after=60) == []  # RQ has it now
+    assert _worker(env, "--burst").wait(60) == 0
+    assert len(_projects(world.a, "Handed over late")) == 1
 
 
 def test_job_failing_on_a_worker_is_retried_by_rq(rq_app, world):
