@@ -103,14 +103,26 @@ def app(database_url):
 
 
 def _wipe(db):
+    """Empty every table the test wrote to and restart every id sequence. On PostgreSQL one
+    query finds the tables holding rows and one script deletes from them (children first):
+    truncating all ~100 tables took about a second per test."""
     from core import permissions
 
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            probe = " UNION ALL ".join(
+                f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables
+            )
+            filled = set(conn.execute(sa.text(probe)).scalars())
+            script = "".join(f'DELETE FROM "{t.name}";' for t in tables if t.name in filled)
+            if script:
+                conn.exec_driver_sql(script)
+            conn.exec_driver_sql(
+                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+            )
         else:
             for t in tables:
                 conn.execute(t.delete())
