@@ -1,5 +1,6 @@
-"""Admin screens of the leads area: reception register, customers and their file, follow-ups
-("My follow-ups" and the site view), the duty roster and reps away. Rules live in services."""
+"""Admin screens of the leads area: the reception register and the follow-up lists ("My
+follow-ups" and the site view); the list screens are in :mod:`.lists`. Rules live in
+services."""
 
 from datetime import date
 
@@ -9,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,11 +23,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.admin.views import ErpModelView, ErpView, forbidden
+from core.admin.views import forbidden
 from core.extensions import db
-from core.models import Project
+from core.models import Project, User
 from core.permissions import has_permission
+from plugins.sales.display import SalesView, choices
 from plugins.sales.leads import overdue, services
+from plugins.sales.leads.lists import CustomerView, FollowUpListView, RepAwayView, RosterView
 from plugins.sales.leads.models import (
     Channel,
     FollowUp,
@@ -35,36 +38,14 @@ from plugins.sales.leads.models import (
     RepAway,
     RosterEntry,
 )
+from plugins.sales.leads.rotation import sales_reps
 from plugins.sales.models.customers import Customer, Objection, SourceChannel
 
 CATEGORY = _l("Sales")
 
 
-# Labels of the stored codes, in the business's words (SAL-01, SAL-05, SAL-06).
-LABELS = {
-    "newspaper": _l("Newspaper"),
-    "tv": _l("TV"),
-    "passing_by": _l("Passing by"),
-    "referral": _l("Referral"),
-    "flyer": _l("Flyer"),
-    "outdoor": _l("Outdoor advertising"),
-    "web": _l("Web"),
-    "other": _l("Other"),
-    "phone": _l("Phone"),
-    "sms": _l("SMS"),
-    "visit": _l("Visit"),
-    "location": _l("Location"),
-    "unit_price": _l("Unit price"),
-    "total_price": _l("Total price"),
-    "layout": _l("Layout"),
-    "view": _l("View"),
-    "floor": _l("Floor"),
-    "payment_terms": _l("Payment terms"),
-}
-
-
 def _choices(enum):
-    return [SelectChoice(m.value, LABELS.get(m.value, m.value)) for m in enum]
+    return [SelectChoice(value, text) for value, text in choices(enum)]
 
 
 class RegistrationForm(FlaskForm):
@@ -91,7 +72,7 @@ def _flash_errors(exc: ValidationError) -> None:
         flash(f"{field}: {'; '.join(map(str, messages))}", "error")
 
 
-class ReceptionView(ErpView):
+class ReceptionView(SalesView):
     """The reception register: hotline and walk-in entry forms, and today's lines."""
 
     permission = "sales.leads.register"
@@ -121,12 +102,10 @@ class ReceptionView(ErpView):
         lines = db.session.scalars(
             select(Reception).where(Reception.on == today).order_by(Reception.at.desc())
         ).all()
-        return self.render(
-            "sales/leads/reception.html", form=form, kind=kind, lines=lines, labels=LABELS
-        )
+        return self.render("sales/leads/reception.html", form=form, kind=kind, lines=lines)
 
 
-class FollowUpsView(ErpView):
+class FollowUpsView(SalesView):
     """ "My follow-ups" (a rep's overdue list of the day) and the site view for managers."""
 
     permission = "sales.view"
@@ -157,13 +136,17 @@ class FollowUpsView(ErpView):
         day = self._day()
         projects = db.session.scalars(select(Project).order_by(Project.name)).all()
         project_id = request.args.get("project_id", type=int)
-        lines = overdue.overdue_list(day, project_id=project_id)
+        rep_id = request.args.get("rep_id", type=int)
+        lines = overdue.overdue_list(day, rep_id=rep_id, project_id=project_id)
+        reps = db.session.scalars(
+            select(User).where(User.id.in_(sales_reps(g.erp_company))).order_by(User.name)
+        ).all()
         return self.render(
             "sales/leads/follow_ups.html",
             day=day,
             lines=lines,
             due_today=[],
-            site={"projects": projects, "project_id": project_id},
+            site={"projects": projects, "project_id": project_id, "reps": reps, "rep_id": rep_id},
         )
 
     @expose("/record/<int:customer_id>", methods=("GET", "POST"))
@@ -181,85 +164,6 @@ class FollowUpsView(ErpView):
             flash(_("Follow-up recorded for %(code)s.", code=customer.code), "success")
             return redirect(url_for(".index"))
         return self.render("sales/leads/record.html", form=form, customer=customer)
-
-
-class CustomerView(ErpModelView):
-    """Customers and their information file (SAL-06); created by the reception register."""
-
-    permission = "sales.view"
-    edit_permission = "sales.leads.register"
-    can_view_details = True
-    column_list = ("code", "name", "phone", "grade", "source", "rep", "follow_up_due_on")
-    column_details_exclude_list = ("company",)
-    column_searchable_list = ("code", "name", "phone")
-    column_filters = ("grade", "source", "rep.name", "rep.email", "follow_up_due_on")
-    column_default_sort = "code"
-    form_columns = (
-        "name",
-        "phone",
-        "grade",
-        "family",
-        "occupation",
-        "income_band",
-        "housing",
-        "purpose",
-        "homes_bought",
-        "visit_count",
-        "notes",
-        "outcome",
-        "outcome_on",
-    )
-    form_widget_args = {"visit_count": {"readonly": True}}
-    column_labels = {
-        "code": _l("Code"),
-        "rep": _l("Rep"),
-        "follow_up_due_on": _l("Follow-up due"),
-        "income_band": _l("Income band"),
-        "homes_bought": _l("Homes bought before"),
-    }
-
-    @property
-    def can_create(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
-
-    def on_model_change(self, form, model, is_created):
-        # The grade and the outcome move the due dates: through the services, not raw.
-        changed = inspect(model).attrs
-        if changed.grade.history.has_changes():
-            services.set_grade(g.erp_company, model, model.grade)
-        if changed.outcome.history.has_changes() and model.outcome:
-            services.update_customer(g.erp_company, model, {"outcome": model.outcome})
-
-
-class FollowUpListView(ErpModelView):
-    permission = "sales.view"
-    can_create = can_edit = can_delete = False
-    column_list = ("on", "customer", "rep", "channel", "content", "reaction", "objections")
-    column_filters = ("on", "channel", "rep.name", "customer.code", "customer.grade")
-    column_default_sort = ("on", True)
-
-
-class RosterView(ErpModelView):
-    """The duty roster per site and day, in rotation order (SAL-08)."""
-
-    permission = "sales.view"
-    edit_permission = "sales.roster.edit"
-    column_list = ("day", "project", "position", "rep")
-    column_filters = ("day", "project.name", "rep.name")
-    column_default_sort = [("day", True), ("position", False)]
-    form_columns = ("project", "day", "position", "rep")
-
-
-class RepAwayView(ErpModelView):
-    permission = "sales.view"
-    edit_permission = "sales.roster.edit"
-    column_list = ("rep", "start_on", "end_on", "reason")
-    form_columns = ("rep", "start_on", "end_on", "reason")
-    column_default_sort = ("start_on", True)
 
 
 def views():

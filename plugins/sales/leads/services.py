@@ -251,12 +251,36 @@ def complete_task(task: Task, day: date | None = None) -> None:
     db.session.flush()
 
 
+def join_household(customer: Customer, member_id: int | None) -> None:
+    """Put ``customer`` in the family of customer ``member_id`` (None: in no family), SAL-09.
+
+    A household is named by its first member (the head): joining any member joins the head,
+    and the customer's own members follow it, so a family stays one household."""
+    if member_id is None:
+        customer.household = None
+        return
+    member = db.session.get(Customer, member_id)  # scoped: another company's is not found
+    if member is None:
+        raise ValidationError({"household_id": [_("Not found.")]})
+    head = member.household or member
+    if head.id == customer.id:
+        raise ValidationError({"household_id": [_("A customer is not their own family.")]})
+    for relative in db.session.scalars(
+        select(Customer).where(Customer.household_id == customer.id)
+    ):
+        relative.household = head
+    customer.household = head
+
+
 def update_customer(company: Company, customer: Customer, data: dict) -> Customer:
     """Change the customer information file (SAL-06). A grade goes through :func:`set_grade`;
-    an outcome (deposit, gave up) dates it and ends the follow-ups."""
+    an outcome (deposit, gave up) dates it and ends the follow-ups; the household through
+    :func:`join_household`."""
     with company_scope(company.id):
         data = dict(data)
         grade = data.pop("grade", None)
+        if "household_id" in data:
+            join_household(customer, data.pop("household_id"))
         if "objections" in data:
             data["objections"] = sorted({str(o) for o in data["objections"] or []})
         for key, value in data.items():

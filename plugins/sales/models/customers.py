@@ -131,6 +131,8 @@ class Customer(TenantMixin, db.Model):
 
     rep = relationship("User", foreign_keys=[rep_id])
     project = relationship("Project")
+    referrer = relationship("Customer", remote_side="Customer.id", foreign_keys=[referrer_id])
+    household = relationship("Customer", remote_side="Customer.id", foreign_keys=[household_id])
 
     @property
     def days_to_outcome(self) -> int | None:

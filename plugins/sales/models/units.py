@@ -101,3 +101,4 @@ class UnitStateChange(TenantMixin, db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
 
     unit: Mapped[Unit] = relationship()
+    user = relationship("User")

@@ -126,7 +126,7 @@ def openapi(spec):
 
 
 def duties(company):
-    from plugins.sales.orders.services import signing_duty
+    from plugins.sales.orders.past_signing import signing_duty
 
     return [signing_duty()]
 

@@ -142,10 +142,15 @@ def purchase_plan_pdf():
 
 
 def order_query(args):
-    """Orders filtered by building, status, rep, order date and the SAL-18 flag."""
+    """Orders filtered by building, status, rep, customer, order date, signing date (the
+    date the order is valid until, SAL-18) and the SAL-18 flag."""
     query = select(Order).join(Unit, Unit.id == Order.unit_id).order_by(Order.id.desc())
     errors = {}
-    for name, column in (("building_id", Unit.building_id), ("rep_id", Order.rep_id)):
+    for name, column in (
+        ("building_id", Unit.building_id),
+        ("rep_id", Order.rep_id),
+        ("customer_id", Order.customer_id),
+    ):
         if args.get(name):
             if not str(args[name]).isdigit():
                 errors[name] = ["must be an integer"]
@@ -156,14 +161,19 @@ def order_query(args):
             errors["status"] = ["unknown status"]
         else:
             query = query.where(Order.status == OrderStatus(args["status"]))
-    for name, op in (("from", "__ge__"), ("to", "__le__")):
+    for name, column, op in (
+        ("from", Order.ordered_on, "__ge__"),
+        ("to", Order.ordered_on, "__le__"),
+        ("signing_from", Order.signing_date, "__ge__"),
+        ("signing_to", Order.signing_date, "__le__"),
+    ):
         if args.get(name):
             try:
                 day = fields.Date().deserialize(args[name])
             except ValidationError:
                 errors[name] = ["must be a date YYYY-MM-DD"]
                 continue
-            query = query.where(getattr(Order.ordered_on, op)(day))
+            query = query.where(getattr(column, op)(day))
     if args.get("flagged") == "1":
         query = query.where(Order.flagged_on.is_not(None))
     if errors:
@@ -286,7 +296,8 @@ def register_openapi(spec):
         path="/sales/orders",
         operations={
             "get": {
-                "summary": "Orders (filters: building_id, status, rep_id, from, to, flagged)",
+                "summary": "Orders (filters: building_id, status, rep_id, customer_id, from, to, "
+                "signing_from, signing_to, flagged)",
                 "responses": {"200": page, "422": invalid},
             },
             "post": {

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.api import error, get_or_404, load_json, paginate, require_permission
 from core.extensions import db
+from plugins.sales.models import Unit
 from plugins.sales.orders import CREATE, VIEW, changes
 from plugins.sales.orders.models import ChangeKind, ChangeRequest, ChangeStatus, Order
 from plugins.sales.orders.services import OrderRefused
@@ -82,6 +83,12 @@ def change_query(args):
     query = select(ChangeRequest).order_by(ChangeRequest.id.desc())
     if str(args.get("order_id") or "").isdigit():
         query = query.where(ChangeRequest.order_id == int(args["order_id"]))
+    if str(args.get("building_id") or "").isdigit():
+        query = (
+            query.join(Order, Order.id == ChangeRequest.order_id)
+            .join(Unit, Unit.id == Order.unit_id)
+            .where(Unit.building_id == int(args["building_id"]))
+        )
     if args.get("kind") in [str(k) for k in ChangeKind]:
         query = query.where(ChangeRequest.kind == ChangeKind(args["kind"]))
     if args.get("status") in [str(s) for s in ChangeStatus]:
@@ -154,7 +161,7 @@ def register_openapi(spec):
         path="/sales/order-changes",
         operations={
             "get": {
-                "summary": "Changes to orders (filters: order_id, kind, status)",
+                "summary": "Changes to orders (filters: order_id, building_id, kind, status)",
                 "responses": {"200": _json("Page")},
             }
         },

@@ -76,7 +76,9 @@ def authority_of(user: User, company: Company, settings: dict) -> Decimal:
 
 
 def needs_approval(discount_pct: Decimal, user: User, company: Company, settings: dict) -> bool:
-    return Decimal(discount_pct) > authority_of(user, company, settings)
+    # Every authority is at least 0 %: no discount never needs approval (nor a roles query).
+    discount_pct = Decimal(discount_pct)
+    return discount_pct > 0 and discount_pct > authority_of(user, company, settings)
 
 
 def approved_by_authority(request, settings: dict) -> bool:

@@ -266,3 +266,27 @@ class ChangeInspection(TenantMixin, db.Model):
 
     change: Mapped[ChangeRequest] = relationship(back_populates="inspections")
     inspector: Mapped[User] = relationship()
+
+
+class ServiceTaskKind(enum.StrEnum):
+    past_signing = "past_signing"  # SAL-18: past its signing date without a contract
+
+
+class ServiceTask(TenantMixin, db.Model):
+    """A to-do for customer service about an order, raised by sales: SAL-18 flags an order
+    past its signing date without a contract to customer service. The team sees it in
+    "Flagged orders" until one of them handles it; the daily duty settles it by itself
+    (``done_by`` empty) once the contract is signed, the order ends or its date is extended."""
+
+    __tablename__ = "sales_service_task"
+    __table_args__ = (Index("ix_sales_service_task_open", "company_id", "done_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    kind: Mapped[ServiceTaskKind] = mapped_column(enum_column(ServiceTaskKind))
+    raised_on: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    order: Mapped[Order] = relationship()
+    done_by: Mapped[User | None] = relationship()

@@ -8,13 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import approvals
-from core.duties import Daily, Duty, today
+from core.duties import today
 from core.extensions import db
 from core.models import Company, User
 from core.permissions import PermissionDenied, permissions_of
@@ -69,11 +67,11 @@ def _deal_owner(customer: Customer, closing_rep_id: int) -> int:
     return owner_for_deal(customer, closing_rep_id)
 
 
-def _take_unit(unit_id, from_states, to_state, user, reason) -> bool:
+def _take_unit(unit_id, from_states, to_state, user, reason, current=None) -> bool:
     # Imported when used: the units area owns the state machine and its log.
     from plugins.sales.units.services import take_unit
 
-    return take_unit(unit_id, from_states, to_state, user, reason)
+    return take_unit(unit_id, from_states, to_state, user, reason, current=current)
 
 
 def check_deposit(settings: dict, price: Decimal, kind: DepositKind, amount: Decimal) -> None:
@@ -180,16 +178,19 @@ def place_order(company: Company, user: User, data: dict) -> Order:
         if errors:
             raise ValidationError(errors)
         values = _terms(settings, unit, data, ordered_on)
+        # Read before taking the unit: a query then would flush the state-change log on its
+        # own, and the log, the order, its version and deposit are written in one flush.
+        rep_id = data.get("rep_id") or _deal_owner(customer, user.id)
+        approval = needs_approval(values["discount_pct"], user, company, settings)
         reason = _("Order for %(customer)s", customer=customer.code)
         states = (UnitState.available, UnitState.held)
-        if not _take_unit(unit.id, states, UnitState.subscribed, user, reason):
+        if not _take_unit(unit.id, states, UnitState.subscribed, user, reason, unit.state):
             raise UnitUnavailable(_("Unit %(unit)s is no longer available.", unit=unit.label))
-        approval = needs_approval(values["discount_pct"], user, company, settings)
         order = Order(
             company_id=company.id,
             unit=unit,
             customer=customer,
-            rep_id=data.get("rep_id") or _deal_owner(customer, user.id),
+            rep_id=rep_id,
             status=OrderStatus.pending_approval if approval else OrderStatus.active,
             ordered_on=ordered_on,
             signing_date=values["signing_date"],
@@ -236,6 +237,9 @@ def revise_order(order: Order, user: User, changes: dict, reason: str) -> OrderV
         }
         values = _terms(settings, order.unit, terms, order.ordered_on)
         version = _version(order, current.number + 1, values, user, reason)
+        if order.flagged_on is not None and order.signing_date >= today():
+            # SAL-18: extended, the order is valid again; the duty settles its flag's task.
+            order.flagged_on = None
         db.session.flush()
         if needs_approval(values["discount_pct"], user, company, settings):
             order.status = OrderStatus.pending_approval
@@ -314,29 +318,3 @@ def approval_decided(request) -> None:
         return
     reason = _("Discount %(status)s", status=request.status)
     _release(order, request.requester, OrderStatus.rejected, reason)
-
-
-# --- SAL-18: the daily flag of orders past their signing date ------------------------------
-
-
-def flag_past_signing(company: Company, period) -> dict:
-    """Flag to customer service each order whose signing date passed without a contract (the
-    unit still only subscribed). Runs inside the duty's transaction: no commit."""
-    late = db.session.scalars(
-        select(Order)
-        .join(Unit, Unit.id == Order.unit_id)
-        .where(
-            Order.company_id == company.id,
-            Order.status.in_(HOLDING),
-            Order.signing_date < period.date,
-            Order.flagged_on.is_(None),
-            Unit.state == UnitState.subscribed,
-        )
-    ).all()
-    for order in late:
-        order.flagged_on = period.date
-    return {"flagged": len(late), "orders": [o.id for o in late]}
-
-
-def signing_duty() -> Duty:
-    return Duty("sales.orders_past_signing", Daily(), flag_past_signing, _l("Orders past signing"))

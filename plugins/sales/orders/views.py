@@ -1,6 +1,6 @@
 """Order screens: the list with filters, the order form, one order (versions, approval status,
 void, cooling-off refund), the review checklist (SAL-21), the purchase plan (SAL-16) and the
-changes to orders (SAL-22–25)."""
+changes to orders (SAL-22–25); the menu also lists special offers and flagged orders."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -12,28 +12,32 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core import approvals
-from core.admin.views import ErpView, forbidden
+from core.admin.views import forbidden
 from core.documents import add_document
 from core.duties import today
 from core.extensions import db
 from core.letters import render_letter
+from core.models import User
 from core.permissions import PermissionDenied, has_permission
 from core.plugins.state import get_settings
 from plugins.sales import mortgage_calc as mc
+from plugins.sales.display import CHANGE_KINDS, SalesView
 from plugins.sales.models import Building, Customer, Unit, UnitState
-from plugins.sales.orders import CREATE, REVIEW, VIEW, VOID, changes, discounts, review, services
-from plugins.sales.orders.api import OrderInput, PlanInput, SpecialOfferInput, order_query
+from plugins.sales.orders import CREATE, REVIEW, VIEW, VOID, changes, review, services
+from plugins.sales.orders.api import OrderInput, PlanInput, order_query
 from plugins.sales.orders.change_api import ChangeInput, change_query
+from plugins.sales.orders.flagged import FlaggedOrdersView
 from plugins.sales.orders.models import (
     ChangeKind,
     ChangeRequest,
+    ChangeStatus,
     DepositKind,
     Order,
     OrderStatus,
     PaymentMethod,
-    SpecialOffer,
 )
 from plugins.sales.orders.plans import plan_letter, purchase_plan
+from plugins.sales.orders.special_offers import SpecialOffersView
 
 T = "sales/orders/"
 CATEGORY = _l("Sales")
@@ -54,7 +58,18 @@ def _require(permission: str):
         forbidden(permission)
 
 
-class OrdersView(ErpView):
+def _buildings() -> list[Building]:
+    return db.session.scalars(select(Building).order_by(Building.name)).all()
+
+
+def _reps() -> list[User]:
+    """Whoever holds orders in the company: the filter offers the reps of its orders (users
+    are not company rows, so they are found through the orders)."""
+    ids = select(Order.rep_id).distinct().scalar_subquery()
+    return db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name)).all()
+
+
+class OrdersView(SalesView):
     permission = VIEW
 
     def _order(self, order_id: int) -> Order:
@@ -79,7 +94,8 @@ class OrdersView(ErpView):
             T + "list.html",
             orders=orders,
             args=args,
-            buildings=db.session.scalars(select(Building).order_by(Building.name)).all(),
+            buildings=_buildings(),
+            reps=_reps(),
             statuses=list(OrderStatus),
             may_create=has_permission(CREATE),
         )
@@ -209,7 +225,7 @@ class OrdersView(ErpView):
         )
 
 
-class OrderChangesView(ErpView):
+class OrderChangesView(SalesView):
     """Swaps, refunds, name and layout changes (SAL-22–25): ask, follow, price, inspect."""
 
     permission = VIEW
@@ -225,7 +241,12 @@ class OrderChangesView(ErpView):
         args = request.args.to_dict()
         found = db.session.scalars(change_query(args).limit(200)).all()
         return self.render(
-            T + "changes/list.html", changes=found, args=args, kinds=list(ChangeKind)
+            T + "changes/list.html",
+            changes=found,
+            args=args,
+            kinds=CHANGE_KINDS,
+            statuses=list(ChangeStatus),
+            buildings=_buildings(),
         )
 
     @expose("/new", methods=("GET", "POST"))
@@ -270,6 +291,7 @@ class OrderChangesView(ErpView):
         return self.render(
             T + "changes/change.html",
             change=change,
+            kinds=CHANGE_KINDS,
             requests=approvals.history(changes.OWNER, change.id),
         )
 
@@ -312,53 +334,6 @@ def change_form(order: Order, values: dict) -> dict:
     return values
 
 
-class SpecialOffersView(ErpView):
-    """Special-offer requests (特惠申请, SAL-20): ask, and follow each one's approval."""
-
-    permission = VIEW
-
-    @expose("/", methods=("GET", "POST"))
-    def index(self):
-        errors, status = {}, 200
-        if request.method == "POST":
-            _require(CREATE)
-            try:
-                values = SpecialOfferInput().load(
-                    {k: v for k, v in request.form.items() if k != "csrf_token"}
-                )
-                unit = db.session.get(Unit, values["unit_id"])
-                if unit is None:
-                    abort(404)
-                discounts.request_special_offer(
-                    g.erp_company, g.erp_user, unit, values["discount_pct"], values["reason"]
-                )
-                flash(_("Special-offer request sent for approval."))
-                return redirect(url_for(".index"))
-            except ValidationError as exc:
-                db.session.rollback()
-                errors, status = exc.messages, 422
-        rows = db.session.execute(
-            select(SpecialOffer, approvals.ApprovalRequest)
-            .outerjoin(
-                approvals.ApprovalRequest,
-                approvals.ApprovalRequest.id == SpecialOffer.approval_request_id,
-            )
-            .order_by(SpecialOffer.id.desc())
-        ).all()
-        units = db.session.scalars(
-            select(Unit).where(Unit.state == UnitState.available).order_by(Unit.id)
-        ).all()
-        page = self.render(
-            T + "special_offers.html",
-            offers=rows,
-            units=units,
-            form=request.form,
-            errors=errors,
-            may_create=has_permission(CREATE),
-        )
-        return page, status
-
-
 def views():
     return [
         OrdersView(
@@ -378,5 +353,11 @@ def views():
             category=CATEGORY,
             endpoint="sales_special_offers",
             url="/admin/sales_special_offers/",
+        ),
+        FlaggedOrdersView(
+            name=_l("Flagged orders"),
+            category=CATEGORY,
+            endpoint="sales_flagged_orders",
+            url="/admin/sales_flagged_orders/",
         ),
     ]

@@ -10,13 +10,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.admin.views import ErpModelView, ErpView, forbidden
+from core.admin import labels
+from core.admin.labels import label
+from core.admin.views import ErpModelView, forbidden
 from core.duties import today
 from core.extensions import db
 from core.models import Project, User
 from core.permissions import has_permission
+from plugins.sales.display import SalesView, choices, grade_choices, labels_of, person
 from plugins.sales.leads.rotation import sales_reps
-from plugins.sales.models.customers import SourceChannel
+from plugins.sales.models.customers import CustomerGrade, SourceChannel
 from plugins.sales.reports import PLAN, VIEW, services
 from plugins.sales.reports.models import AfterSaleKind, AfterSaleTask, BuildingDelivery
 
@@ -33,13 +36,30 @@ def _date(name: str) -> date | None:
 
 def _filters() -> services.Filters:
     source = request.args.get("source") or None
+    grade = request.args.get("grade") or None
     return services.Filters(
         project_id=request.args.get("project", type=int),
         rep_id=request.args.get("rep", type=int),
         first=_date("first"),
         last=_date("last"),
         source=source if source in set(SourceChannel) else None,
+        grade=grade if grade in set(CustomerGrade) else None,
     )
+
+
+def _shown(rows: list[dict]) -> list[dict]:
+    """Report rows as people read them, on the screen and in the exports: labels where the
+    API gives codes."""
+    shown = []
+    for row in rows:
+        row = dict(row)
+        for key in ("source", "purpose"):
+            if row.get(key):
+                row[key] = label(row[key])
+        if row.get("objections"):
+            row["objections"] = labels_of(row["objections"].split(", "))
+        shown.append(row)
+    return shown
 
 
 def _projects():
@@ -54,7 +74,7 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
     )
 
 
-class _ListReport(ErpView):
+class _ListReport(SalesView):
     """A SAL-26 list with its filters, exportable as Excel or CSV."""
 
     permission = VIEW
@@ -68,11 +88,12 @@ class _ListReport(ErpView):
             T + "list.html",
             title=self.title,
             columns=self.columns,
-            rows=type(self).report(filters),
+            rows=_shown(type(self).report(filters)),
             filters=filters,
             projects=_projects(),
             reps=db.session.scalars(select(User).where(User.id.in_(reps))).all(),
             sources=list(SourceChannel),
+            grades=grade_choices(),
             query=request.args.to_dict(),
         )
 
@@ -80,7 +101,7 @@ class _ListReport(ErpView):
     def export(self, fmt):
         if fmt not in services.FORMATS:
             abort(404)
-        rows = type(self).report(_filters())
+        rows = _shown(type(self).report(_filters()))
         data = services.export(self.columns, rows, fmt, self.filename)
         return _download(data, fmt, f"{self.filename}-{today().isoformat()}")
 
@@ -95,7 +116,7 @@ class LostCustomerView(_ListReport):
     columns, filename = services.LOST_COLUMNS, "lost-customers"
 
 
-class ProgressView(ErpView):
+class ProgressView(SalesView):
     """The weekly plan against actuals of a site for a quarter (SAL-27)."""
 
     permission = VIEW
@@ -167,28 +188,36 @@ class AfterSaleTaskView(ErpModelView):
     edit_permission = VIEW
     can_create = can_delete = False
     column_list = ("due_on", "kind", "customer", "rep", "period_key", "done_on")
-    column_filters = ("rep.email", "kind", "due_on", "done_on", "customer.code")
+    column_filters = (
+        "rep.name", "kind", "due_on", "done_on", "customer.code", "customer.name",
+        "customer.grade",
+    )  # fmt: skip
     column_default_sort = [("done_on", False), ("due_on", False)]
     form_columns = ("done_on",)
-    column_formatters = {"kind": lambda v, c, m, n: KIND_LABELS.get(m.kind, m.kind)}
+    column_choices = {"kind": choices(AfterSaleKind)}
+    column_formatters = {"rep": lambda v, c, m, n: person(m.rep)}
     column_labels = {
         "due_on": _l("Due"),
         "kind": _l("Task"),
         "customer": _l("Customer"),
         "customer.code": _l("Customer code"),
+        "customer.name": _l("Customer"),
+        "customer.grade": _l("Grade"),
         "rep": _l("Rep"),
-        "rep.email": _l("Rep"),
+        "rep.name": _l("Rep"),
         "period_key": _l("Period"),
         "done_on": _l("Done on"),
     }
 
 
-KIND_LABELS = {
-    AfterSaleKind.monthly_contact: _l("Monthly contact"),
-    AfterSaleKind.holiday_greeting: _l("Holiday greeting"),
-    AfterSaleKind.progress_check: _l("Progress check: payment, mortgage, changes"),
-    AfterSaleKind.condition_report: _l("Condition report before delivery"),
-}
+labels.register(
+    {
+        AfterSaleKind.monthly_contact: _l("Monthly contact"),
+        AfterSaleKind.holiday_greeting: _l("Holiday greeting"),
+        AfterSaleKind.progress_check: _l("Progress check: payment, mortgage, changes"),
+        AfterSaleKind.condition_report: _l("Condition report before delivery"),
+    }
+)
 
 
 class DeliveryView(ErpModelView):

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from core.api import get_or_404, require_permission
 from core.duties import today
 from core.models import Project
-from plugins.sales.models.customers import SourceChannel
+from plugins.sales.models.customers import CustomerGrade, SourceChannel
 from plugins.sales.reports import VIEW, services
 
 bp = Blueprint("sales_reports", __name__, url_prefix="/sales/reports")
@@ -18,6 +18,7 @@ class FilterSchema(Schema):
     first = fields.Date(load_default=None)
     last = fields.Date(load_default=None)
     source = fields.String(load_default=None, validate=validate.OneOf(list(SourceChannel)))
+    grade = fields.String(load_default=None, validate=validate.OneOf(list(CustomerGrade)))
 
 
 class ProgressQuery(Schema):
@@ -34,6 +35,7 @@ def _filters() -> services.Filters:
         first=args["first"],
         last=args["last"],
         source=args["source"],
+        grade=args["grade"],
     )
 
 
@@ -80,6 +82,7 @@ def register_openapi(spec):
             ("first", "string"),
             ("last", "string"),
             ("source", "string"),
+            ("grade", "string"),
         )
     ]
     for path, summary in (

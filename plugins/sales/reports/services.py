@@ -31,6 +31,7 @@ class Filters:
     first: date | None = None
     last: date | None = None
     source: str | None = None
+    grade: str | None = None
 
 
 def _customer_columns(customer: Customer) -> dict:
@@ -83,6 +84,8 @@ def _filtered(query, filters: Filters, project, rep, day):
         query = query.where(rep == filters.rep_id)
     if filters.source:
         query = query.where(Customer.source == filters.source)
+    if filters.grade:
+        query = query.where(Customer.grade == filters.grade)
     if filters.first:
         query = query.where(day >= filters.first)
     if filters.last:

@@ -14,11 +14,12 @@ from markupsafe import Markup, escape
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.admin.views import ErpModelView, ErpView, forbidden
+from core.admin.views import ErpModelView, forbidden
 from core.duties import today
 from core.extensions import db
 from core.models import Project
 from core.permissions import has_permission
+from plugins.sales.display import SalesView, choices
 from plugins.sales.models.units import TRANSITIONS, Building, Unit, UnitState, UnitStateChange
 from plugins.sales.units import board, importer, pricing, services
 from plugins.sales.units.duties import weekday_of
@@ -85,7 +86,11 @@ class UnitView(ErpModelView):
         "building", "entrance", "floor", "room", "layout", "orientation",
         "built_area", "usable_area", "list_unit_price", "list_total", "state",
     )  # fmt: skip
-    column_filters = ("building.name", "state", "floor", "layout", "orientation", "entrance")
+    column_filters = (
+        "building.project.name", "building.name", "state", "floor", "entrance", "room",
+        "layout", "orientation", "built_area", "list_total",
+    )  # fmt: skip
+    column_choices = {"state": choices(UnitState)}
     column_default_sort = [("building_id", False), ("floor", True), ("room", False)]
     column_formatters = {
         "room": lambda v, c, m, n: _link(m.id, m.room),
@@ -93,6 +98,7 @@ class UnitView(ErpModelView):
     column_labels = {
         "building": _l("Building"),
         "building.name": _l("Building"),
+        "building.project.name": _l("Project"),
         "entrance": _l("Entrance"),
         "floor": _l("Floor"),
         "room": _l("Room"),
@@ -110,7 +116,7 @@ def _link(unit_id: int, text):
     return Markup(f'<a href="{board.board_cell_link(unit_id)}">{escape(text)}</a>')
 
 
-class BoardView(ErpView):
+class BoardView(SalesView):
     """The board per building, and each unit's page."""
 
     permission = VIEW
@@ -177,7 +183,7 @@ class BoardView(ErpView):
         return redirect(url_for(".unit", unit_id=unit_id))
 
 
-class ImportView(ErpView):
+class ImportView(SalesView):
     permission = EDIT
 
     @expose("/", methods=("GET", "POST"))
@@ -206,7 +212,7 @@ class ImportView(ErpView):
         ), status
 
 
-class PermitView(ErpView):
+class PermitView(SalesView):
     """Pre-sale permits per project; releasing one puts all its units on sale at once."""
 
     permission = VIEW
@@ -245,7 +251,7 @@ def _log_filters() -> dict:
     }
 
 
-class LogView(ErpView):
+class LogView(SalesView):
     """The sales-control log (SAL-14) with filters by project, building, state and date."""
 
     permission = VIEW
@@ -273,7 +279,7 @@ def _week_end() -> date:
     return day - timedelta(days=(day.weekday() - weekday_of(g.erp_company)) % 7)
 
 
-class ReconciliationView(ErpView):
+class ReconciliationView(SalesView):
     """The weekly reconciliation report (SAL-14) as a screen and a CSV file."""
 
     permission = VIEW
@@ -300,7 +306,7 @@ class ReconciliationView(ErpView):
         )
 
 
-class PricePlanView(ErpView):
+class PricePlanView(SalesView):
     """Price adjustment plans: the list, and a new plan repricing a building by a percentage."""
 
     permission = VIEW

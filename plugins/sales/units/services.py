@@ -67,28 +67,39 @@ def _log(company_id: int, unit_id: int, before, after, user: User | None, reason
 
 
 def take_unit(
-    unit_id: int, from_states: Iterable, to_state, user: User | None, reason: str = ""
+    unit_id: int,
+    from_states: Iterable,
+    to_state,
+    user: User | None,
+    reason: str = "",
+    *,
+    current: UnitState | None = None,
 ) -> bool:
     """Move unit ``unit_id`` to ``to_state`` if it is in one of ``from_states``; True when this
     caller won (SAL-13/15), False when the unit was not (or no longer) in those states.
 
     The check and the change are one conditional UPDATE, so of any number of concurrent
-    callers exactly one wins; the log row (SAL-14) is written in the same transaction. With
-    several ``from_states`` the current state is read first and the UPDATE is conditional on
-    exactly that state, so the log names the true ``from``.
+    callers exactly one wins; the log row (SAL-14) is added to the session, written with the
+    caller's next flush in the same transaction. With several ``from_states`` the UPDATE is
+    conditional on exactly the current state, so the log names the true ``from``: ``current``
+    is the state the caller has just read (saving a SELECT; when it is stale the UPDATE
+    matches nothing and the state is read again), else the state is read here.
     """
     after = S(to_state)
     froms = {S(s) for s in from_states}
     for before in froms:
         check_transition(before, after)
+    known = S(current) if current is not None else None
     # Each retry means another transaction moved the unit meanwhile; the graph is small.
     for _attempt in range(len(TRANSITIONS)):
         if len(froms) == 1:
             (before,) = froms
+        elif known in froms:
+            before, known = known, None
         else:
             before = db.session.scalar(select(Unit.state).where(Unit.id == unit_id))
-            if before not in froms:
-                return False
+        if before not in froms:
+            return False
         won = db.session.execute(
             update(Unit)
             .where(Unit.id == unit_id, Unit.state == before)
@@ -97,7 +108,6 @@ def take_unit(
         ).first()
         if won is not None:
             _log(won.company_id, unit_id, before, after, user, reason)
-            db.session.flush()
             return True
         if len(froms) == 1:
             return False
@@ -234,7 +244,12 @@ def reconciliation(company: Company, week_end: date) -> dict:
     projects: dict[str, dict] = {}
     rows = db.session.execute(log_query(first=first, last=week_end)).all()
     ids = {change.user_id for change, *_ in rows}
-    emails = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+    people = {
+        user_id: name or email
+        for user_id, name, email in db.session.execute(
+            select(User.id, User.name, User.email).where(User.id.in_(ids))
+        )
+    }
     for change, unit, _building, project in reversed(rows):
         entry = projects.setdefault(
             project.name, {"project": project.name, "changes": 0, "by_state": {}, "rows": []}
@@ -247,7 +262,7 @@ def reconciliation(company: Company, week_end: date) -> dict:
                 "unit": unit.label,
                 "from": str(change.from_state),
                 "to": str(change.to_state),
-                "user": emails.get(change.user_id, ""),
+                "user": people.get(change.user_id, ""),
                 "reason": change.reason,
             }
         )

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core import approvals
 from core.app import create_app
@@ -19,7 +19,7 @@ from core.plugins import state
 from core.services.companies import add_member, create_user
 from core.tenancy import company_scope
 from plugins.sales.models import Building, Customer, Unit, UnitState, UnitStateChange
-from plugins.sales.orders import services
+from plugins.sales.orders import past_signing, services
 from plugins.sales.orders.models import Deposit, Order, OrderStatus, OrderVersion
 from tests.conftest import PASSWORD
 
@@ -118,6 +118,26 @@ def test_sal15_order_takes_the_unit_with_its_log_in_one_transaction(site):
     assert order.status == OrderStatus.active
     assert unit_state(site.unit) == UnitState.subscribed
     assert vars(counts(site)) == {"orders": 1, "versions": 1, "deposits": 1, "log": 1}
+
+
+def test_sal13_place_order_takes_the_unit_without_avoidable_statements(site):
+    """The hot path of the sales office (bench/sales_orders.py): the state just read is not
+    read again, the log is written in the order's one flush (one audit insert), and an order
+    without discount looks up no discount authority."""
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        place(site)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert not [s for s in statements if s.startswith("SELECT sales_unit.state ")]
+    assert len([s for s in statements if s.startswith("INSERT INTO audit_entry")]) == 1
+    assert not [s for s in statements if "FROM role " in s]
+    assert len([s for s in statements if s.startswith("UPDATE sales_unit ")]) == 1
 
 
 def test_sal13_second_order_for_a_taken_unit_refused_and_nothing_written(site):
@@ -243,10 +263,10 @@ def test_sal18_order_past_signing_date_flagged(site):
         db.session.get(Unit, signed.unit_id).state = UnitState.contracted
         db.session.commit()
         due = order.signing_date
-        assert services.flag_past_signing(site.a, Period(str(due), due))["flagged"] == 0
+        assert past_signing.flag_past_signing(site.a, Period(str(due), due))["flagged"] == 0
         late = due + timedelta(days=1)
-        result = services.flag_past_signing(site.a, Period(str(late), late))
-    assert result == {"flagged": 1, "orders": [order.id]}  # not the contracted one
+        result = past_signing.flag_past_signing(site.a, Period(str(late), late))
+    assert result == {"flagged": 1, "orders": [order.id], "settled": 0}  # not the contracted
     assert order.flagged_on == late
 
 
@@ -256,7 +276,7 @@ def test_sal18_extension_is_a_recorded_change_and_not_flagged(site):
     services.revise_order(order, site.rep, {"signing_date": later}, "extension")
     day = later - timedelta(days=1)
     with company_scope(site.a.id):
-        assert services.flag_past_signing(site.a, Period(str(day), day))["flagged"] == 0
+        assert past_signing.flag_past_signing(site.a, Period(str(day), day))["flagged"] == 0
 
 
 # --- SAL-19 -------------------------------------------------------------------------------
