@@ -2,7 +2,14 @@
 
 import argparse
 
-from bench import core_framework, core_services, sales_board, sales_followups, sales_orders
+from bench import (
+    core_framework,
+    core_services,
+    cs_dunning,
+    sales_board,
+    sales_followups,
+    sales_orders,
+)
 
 
 def main():
@@ -15,6 +22,7 @@ def main():
     sales_board.run(args.database_url)
     sales_followups.run(args.database_url)
     sales_orders.run(args.database_url)
+    cs_dunning.run(args.database_url)
 
 
 if __name__ == "__main__":

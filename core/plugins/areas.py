@@ -19,10 +19,29 @@ from marshmallow import Schema
 
 from core.hookspecs import hookimpl
 
+FUNCTIONS = (
+    "permissions",
+    "admin_views",
+    "api_blueprints",
+    "openapi",
+    "duties",
+    "letter_kinds",
+    "approval_flows",
+    "on_approval_decided",
+    "on_settings_changed",
+    "demo",
+)
+
 
 class Areas:
     def __init__(self, package: str, names: tuple[str, ...]):
         self.modules = tuple(importlib.import_module(f"{package}.{name}") for name in names)
+        # Taken now: importing a submodule of the same name later (``area/demo.py``) would
+        # replace the function on the package.
+        self.functions = {
+            name: [getattr(a, name) for a in self.modules if callable(getattr(a, name, None))]
+            for name in FUNCTIONS
+        }
 
     def settings(self, name: str, doc: str) -> type[Schema]:
         """One schema of every area's ``Settings``."""
@@ -30,18 +49,11 @@ class Areas:
         return type(name, bases, {"__doc__": doc})
 
     def gather(self, name: str, *args) -> list:
-        result = []
-        for area in self.modules:
-            function = getattr(area, name, None)
-            if function is not None:
-                result.extend(function(*args) or [])
-        return result
+        return [item for function in self.functions[name] for item in function(*args) or []]
 
     def each(self, name: str, *args) -> None:
-        for area in self.modules:
-            function = getattr(area, name, None)
-            if function is not None:
-                function(*args)
+        for function in self.functions[name]:
+            function(*args)
 
     @hookimpl
     def erp_api_blueprints(self):

@@ -23,6 +23,7 @@ class Household(TenantMixin, db.Model):
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    project = relationship("Project")
     unit = relationship("Unit")
     customer = relationship("Customer")
     rep = relationship("User")
