@@ -150,9 +150,9 @@ class PluginRegistry:
         return relay
 
     def per_plugin(self, hook_name: str, only=None, **kwargs):
-        """Call a hook on each plugin separately, in dependency order (of those in ``only``
-        when given): yields (plugin name, result)."""
-        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
+        """Call a hook on each plugin separately (of those in ``only`` when given), the core
+        first, then the plugins in dependency order: yields (plugin name, result)."""
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
             if only is not None and impl.plugin_name not in only:
                 continue
             result = impl.function(**{k: kwargs[k] for k in impl.argnames})
