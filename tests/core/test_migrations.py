@@ -76,7 +76,9 @@ def test_init_builds_the_models_schema_and_a_second_init_is_a_no_op(migrated_app
     assert db.session.scalar(sa.select(CompanyGroup.name)) == "kept"
 
 
-def test_each_plugin_is_an_alembic_branch_depending_on_core_0001(migrated_app):
+def test_each_plugin_is_an_alembic_branch_depending_on_core_or_its_dependencies(migrated_app):
+    """A plugin's branch starts from nothing and depends on the core's base revision, or on a
+    revision of a plugin it declares in ``depends`` (customer_service on sales' tables)."""
     registry = migrated_app.extensions["erp_plugins"]
     dirs = {}
     for plugin, result in registry.per_plugin("erp_migration_dirs"):
@@ -87,8 +89,20 @@ def test_each_plugin_is_an_alembic_branch_depending_on_core_0001(migrated_app):
     )
     core = script.get_revision("core_0001")
     assert core.down_revision is None and core.branch_labels == {"core"}
+
+    def branch_of(revision: str) -> set:
+        found = script.get_revision(revision)
+        while found.down_revision is not None:
+            found = script.get_revision(found.down_revision)
+        return found.branch_labels
+
     for plugin in dirs:
         base = script.get_revision(plugin)  # the revision carrying the branch label
         assert base.down_revision is None, plugin
         assert base.branch_labels == {plugin}, plugin
-        assert "core_0001" in base.dependencies, plugin
+        allowed = {"core", *registry.manifests[plugin].depends}
+        assert base.dependencies, plugin
+        for dependency in (
+            [base.dependencies] if isinstance(base.dependencies, str) else base.dependencies
+        ):
+            assert branch_of(dependency) <= allowed, (plugin, dependency)
