@@ -1,5 +1,6 @@
 """The application factory."""
 
+import gc
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
@@ -81,4 +82,9 @@ def create_app(overrides: dict | None = None, plugin_modules: list | None = None
 
     init_admin(app, registry)
     init_api(app, registry)
+    # The app's long-lived objects exist now: freeze them out of the cyclic collector's passes
+    # (and keep them shared after a worker forks), then collect as usual (``erp`` turns the
+    # collector off while it starts).
+    gc.freeze()
+    gc.enable()
     return app
