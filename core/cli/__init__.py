@@ -10,7 +10,6 @@ plugin when the group is built; commands made with ``cli.command()`` get ``--jso
 error handling too.
 """
 
-import gc
 import json
 from dataclasses import dataclass
 
@@ -187,8 +186,4 @@ def build_cli(plugin_modules: list | None = None) -> FlaskGroup:
 
 
 def main():
-    # Start-up imports the plugins and builds the app: about a million long-lived objects,
-    # which the cyclic collector would traverse again and again (~0.3 s of a command's
-    # start). create_app() turns it back on once they exist, frozen.
-    gc.disable()
     build_cli().main(prog_name="erp")
