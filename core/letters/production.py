@@ -9,21 +9,19 @@ twice or a retried job never sends a second letter.
 
 Batches (:func:`produce_batch`) go to the ``letters`` queue as **one job per chunk** of
 :data:`CHUNK_SIZE` letters, for a non-forking worker (``erp worker --simple --queue letters``)
-that registered the font once before its work loop. Each letter in a chunk is made in its own
-savepoint and the chunk commits once; a chunk retried after a crash redoes only the letters it
-lacks, and a chunk looks up which of its letters exist in one query. Measured by
-``python -m bench`` (PostgreSQL, Redis, one worker, 200 one-page letters; the same letter
-rendered alone: ~70 letters/s):
+that registered the font once before its work loop. A chunk makes its missing letters together
+(:func:`_produce_many`: the subjects in one query, a block of reference numbers in one UPDATE,
+the documents and then the letters with their mailings in one flush each) and commits once;
+should one of them fail, the chunk makes them one by one instead, each in its own savepoint,
+so the others are kept and a retry redoes only the failed one. Measured by ``python -m bench``
+(PostgreSQL, Redis, one worker, 200 one-page letters; the same letter rendered alone: ~105/s):
 
-- a job per letter: ~28 letters/s (ratio ~0.37): each job adds its enqueue, the job record's
+- a job per letter: ~40 letters/s (ratio ~0.37): each job adds its enqueue, the job record's
   commits and RQ's bookkeeping;
-- a job per chunk of 25: ~40 letters/s (ratio ~0.53). Larger chunks gain nothing more;
-  smaller ones spread better over several workers.
+- a job per chunk of 25: ~85-90 letters/s (ratio ~0.8). What remains besides rendering is
+  mostly the PDF file written and fsynced.
 
-Besides rendering (~14 ms a letter) what remains is ~9 ms of database and file work: the
-reference number (one UPDATE), the PDF written and fsynced, the document, letter and mailing
-rows with their audit entries, the savepoint. A forking worker would add ~30 ms per job,
-loading the font inside a job 110-290 ms.
+A forking worker would add ~30 ms per job, loading the font inside a job 110-290 ms.
 On PostgreSQL a chunk holds its company's reference counter until it commits (the numbers
 stay gapless), so several workers on one company's batch take turns; different companies'
 batches run in parallel.
