@@ -8,7 +8,9 @@ ENV_KEYS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
 
 
 class Defaults:
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {}
+    # A pooled connection idle this long is pinged before use (see core.extensions).
+    DB_PING_IDLE_SECONDS = 10
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}

@@ -1,12 +1,13 @@
 """Flask extension singletons, bound to the app in :func:`core.app.create_app`."""
 
+import time
 from pathlib import Path
 
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event, exc
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names so that Alembic migrations can refer to them on every backend.
@@ -27,6 +28,27 @@ db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+
+
+def ping_idle_connections(engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it sat idle ``idle_seconds`` or more
+    (after a database restart, say), and hand the pool a fresh one when the ping fails.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip for each
+    transaction, which a worker pays twice per job (its attempt mark, then its effect) for a
+    connection it returned a millisecond earlier."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):
+        record.info["erp_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection, record, proxy):
+        since = record.info.get("erp_idle_since")
+        if since is not None and time.monotonic() - since < idle_seconds:
+            return
+        if not engine.dialect.do_ping(dbapi_connection):
+            raise exc.DisconnectionError("the pooled connection did not answer")
 
 
 def init_migrations(app):

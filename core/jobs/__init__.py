@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select
 
 from core.extensions import db
 from core.jobs import runner
@@ -63,13 +63,23 @@ def enqueue(
         max_attempts=max_attempts,
         enqueued_at=runner.now(),
     )
-    db.session.add(record)
     if runner.in_process():
+        db.session.add(record)
         db.session.commit()
         dispatch(record.id)
         return record
-    # One INSERT and one commit: the RQ job id is chosen before the row is written.
+    # One INSERT and one commit, and no unit of work for a row written once: the RQ job id
+    # is chosen before the row is written. The record returned is not in the session.
     send = _sender(record)
+    table = JobRecord.__table__
+    values = {c.key: getattr(record, c.key) for c in table.columns}
+    record.id = db.session.execute(
+        insert(table)
+        .values({k: v for k, v in values.items() if v is not None})
+        .returning(table.c.id),
+        execution_options={"erp_unscoped": True},
+    ).scalar_one()
+    record.status, record.attempts = JobStatus.queued, 0
     db.session.commit()
     _hand_over(send, record)
     return record
@@ -82,7 +92,7 @@ def _hand_over(send, record) -> None:
     try:
         send()
     except RedisError:
-        log.exception("job %s: Redis refused it; the reaper will hand it over", _key(record))
+        log.exception("job %s: Redis refused it; the reaper will hand it over", record.id)
 
 
 def _key(record) -> int:
@@ -101,7 +111,8 @@ def _sender(record: JobRecord):
     connection = redis_connection()
 
     def send():
-        job_id = _key(record)  # known after the commit
+        # Known after the commit; read without reloading the record.
+        job_id = _key(record) if inspect(record).persistent else record.id
         Queue(queue, connection=connection).enqueue(
             runner.run,
             job_id,
