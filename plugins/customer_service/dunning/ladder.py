@@ -31,11 +31,11 @@ from plugins.customer_service.dunning.models import (
     TaskKind,
 )
 from plugins.customer_service.models import Contract, ContractStatus, Household, Instalment
+from plugins.customer_service.models.contracts import DUNNED
 from plugins.sales.models import UnitState
 from plugins.sales.orders.models import HOLDING, OrderStatus
 from plugins.sales.units.services import RELEASABLE, take_unit
 
-DUNNED = (ContractStatus.signed, ContractStatus.registered)  # cancelled/terminated: not dunned
 # CS-10: a contract without a termination clause may be terminated a proven demand + 3 months.
 DEMAND_PROOF = relativedelta(months=3)
 CHUNK = 500
