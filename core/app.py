@@ -15,7 +15,7 @@ from flask import Flask, g, has_request_context, request, session
 from core import builtin, config, permissions
 from core.auth import context
 from core.auth.views import bp as auth_bp
-from core.extensions import babel, csrf, db, login_manager, ping_idle_connections
+from core.extensions import babel, csrf, db, login_manager, ping_idle_connections, tune_sqlite
 from core.plugins.registry import PluginRegistry, discover
 
 HERE = Path(__file__).parent
@@ -53,6 +53,7 @@ def create_app(overrides: dict | None = None, plugin_modules: list | None = None
     db.init_app(app)
     with app.app_context():
         ping_idle_connections(db.engine, app.config["DB_PING_IDLE_SECONDS"])
+        tune_sqlite(db.engine)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

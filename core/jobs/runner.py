@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 
 from core.extensions import db
 from core.models.jobs import JobRecord, JobStatus
@@ -66,52 +66,61 @@ class JobContext:
     kwargs: dict
 
 
-def _start(job_id: int, worker_name: str | None) -> JobContext | None:
-    """Mark the attempt (one ``UPDATE ... RETURNING``) and commit it; None if already done.
+_table = JobRecord.__table__
+_CONTEXT = [_table.c[c] for c in ("id", "company_id", "user_id", "kind", "attempts", "kwargs")]
+# Built once: a job's two bookkeeping statements skip SQLAlchemy's per-call construction.
+_MARK_STARTED = (
+    update(_table)
+    .where(_table.c.id == bindparam("job_id"), _table.c.status != JobStatus.done.value)
+    .values(
+        status=JobStatus.started.value,
+        attempts=_table.c.attempts + 1,
+        started_at=bindparam("at"),
+        worker=bindparam("by"),
+        error=None,
+    )
+)
+_START = {
+    "default": _MARK_STARTED.returning(*_CONTEXT),
+    # set_config(..., true) lasts to the end of the statement's transaction: the commit of
+    # the attempt mark then skips waiting for the disk, with no extra round trip.
+    "postgresql": _MARK_STARTED.returning(
+        *_CONTEXT, func.set_config("synchronous_commit", "off", True).label("relaxed")
+    ),
+}
+_FINISH = (
+    update(_table)
+    .where(_table.c.id == bindparam("job_id"))
+    .values(status=JobStatus.done.value, result=bindparam("outcome"), finished_at=bindparam("at"))
+)
 
-    On PostgreSQL this commit skips waiting for the disk (``synchronous_commit`` off): the
-    mark only informs staff and the reaper, and should a database crash lose it, the job
-    simply runs again from ``queued``. The ``done`` mark, committed with the job's effect,
-    stays synchronous."""
-    session = db.session
-    table = JobRecord.__table__
-    returning = [table.c[name] for name in ("id", "company_id", "user_id", "kind", "attempts")]
-    if session.get_bind().dialect.name == "postgresql":
-        # set_config(..., true) lasts to the end of the transaction: no extra round trip.
-        returning.append(func.set_config("synchronous_commit", "off", True).label("relaxed"))
-    row = session.execute(
-        update(table)
-        .where(table.c.id == job_id, table.c.status != JobStatus.done.value)
-        .values(
-            status=JobStatus.started.value,
-            attempts=table.c.attempts + 1,
-            started_at=now(),
-            worker=worker_name or os.environ.get("RQ_WORKER_ID") or socket.gethostname(),
-            error=None,
-        )
-        .returning(
-            table.c.id,
-            table.c.company_id,
-            table.c.user_id,
-            table.c.kind,
-            table.c.attempts,
-            table.c.kwargs,
-        ),  # fmt: skip
-        execution_options={"erp_unscoped": True},
-    ).one_or_none()
-    session.commit()
+
+def _start(job_id: int, worker_name: str | None) -> JobContext | None:
+    """Mark the attempt and return the job's context; None if the job is done already.
+
+    The mark is one statement in a transaction of its own (autocommit: one round trip, and
+    no session machinery). On PostgreSQL its commit does not wait for the disk: the mark
+    only informs staff and the reaper, and should a database crash lose it, the job simply
+    runs again from ``queued``. The ``done`` mark, committed with the job's effect, stays
+    synchronous."""
+    engine = db.engine
+    statement = _START.get(engine.dialect.name, _START["default"])
+    params = {
+        "job_id": job_id,
+        "at": now(),
+        "by": worker_name or os.environ.get("RQ_WORKER_ID") or socket.gethostname(),
+    }
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(statement, params).one_or_none()
     if row is None:
         return None
-    values = {k: v for k, v in row._mapping.items() if k != "relaxed"}
-    return JobContext(**{**values, "kwargs": dict(row.kwargs or {})})
+    return JobContext(*row[:5], kwargs=dict(row.kwargs or {}))
 
 
 def _finish(job_id: int, result) -> None:
-    table = JobRecord.__table__
     db.session.execute(
-        update(table)
-        .where(table.c.id == job_id)
-        .values(status=JobStatus.done.value, result=result, finished_at=now()),
+        _FINISH,
+        {"job_id": job_id, "outcome": result, "at": now()},
         execution_options={"erp_unscoped": True},
     )
 

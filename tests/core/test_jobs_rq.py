@@ -155,3 +155,17 @@ def test_job_retry_uses_backoff_intervals(rq_app, world, monkeypatch):
     rq_job = Job.fetch(record.rq_job_id, connection=redis)
     assert rq_job.retries_left == 2
     assert rq_job.retry_intervals == jobs.BACKOFF[:2]
+
+
+def test_job_record_commits_with_the_callers_pending_work(rq_app, world):
+    """enqueue commits the caller's work with the record, even work only added, not flushed."""
+    app, env, redis = rq_app
+    with company_scope(world.a.id):
+        db.session.add(Project(name="Saved with its job", type="villa", region_code="LY"))
+        job_id = jobs.enqueue(fn.add_project, company=world.a, name="Later").id
+    db.session.rollback()
+    assert len(_projects(world.a, "Saved with its job")) == 1
+    record = db.session.get(JobRecord, job_id)
+    assert record.status == JobStatus.queued
+    assert record.kind == "tests.core.job_functions.add_project"
+    assert redis.exists(f"rq:job:{record.rq_job_id}")
