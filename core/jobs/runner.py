@@ -4,6 +4,10 @@ A job's effect and its ``done`` mark are committed in one transaction, after the
 recorded in an earlier one. A worker killed mid-job therefore leaves the record ``started``
 with no effect (the reaper re-queues it), and one killed after the commit leaves it ``done``
 (a second delivery returns at once): the effect happens exactly once.
+
+The ``done`` mark names its attempt: an attempt that was given up for lost and re-run (RQ
+puts its work horse in a process group of its own, so a worker killed alone leaves an orphan
+horse finishing the job later) finds a later attempt recorded, and its work is rolled back.
 """
 
 import importlib
@@ -88,9 +92,14 @@ _START = {
         *_CONTEXT, func.set_config("synchronous_commit", "off", True).label("relaxed")
     ),
 }
+_THIS_ATTEMPT = (
+    _table.c.id == bindparam("job_id"),
+    _table.c.attempts == bindparam("attempt"),
+    _table.c.status == JobStatus.started.value,
+)
 _FINISH = (
     update(_table)
-    .where(_table.c.id == bindparam("job_id"))
+    .where(*_THIS_ATTEMPT)
     .values(status=JobStatus.done.value, result=bindparam("outcome"), finished_at=bindparam("at"))
 )
 
@@ -117,12 +126,14 @@ def _start(job_id: int, worker_name: str | None) -> JobContext | None:
     return JobContext(*row[:5], kwargs=dict(row.kwargs or {}))
 
 
-def _finish(job_id: int, result) -> None:
-    db.session.execute(
+def _finish(job: JobContext, result) -> bool:
+    """Mark the job done by this attempt; False if a later attempt superseded it."""
+    marked = db.session.execute(
         _FINISH,
-        {"job_id": job_id, "outcome": result, "at": now()},
+        {"job_id": job.id, "attempt": job.attempts, "outcome": result, "at": now()},
         execution_options={"erp_unscoped": True},
     )
+    return marked.rowcount == 1
 
 
 def execute(job_id: int, worker_name: str | None = None):
@@ -136,19 +147,27 @@ def execute(job_id: int, worker_name: str | None = None):
             try:
                 result = resolve(job.kind)(job=job, **job.kwargs)
                 result = result if isinstance(result, dict) else None
-                _finish(job_id, result)
+                if not _finish(job, result):
+                    session.rollback()
+                    log.warning("job %s attempt %s: superseded, undone", job.id, job.attempts)
+                    return None
                 session.commit()
             except Exception:
                 session.rollback()
-                _record_failure(job_id, traceback.format_exc())
+                _record_failure(job, traceback.format_exc())
                 raise
         return result
     finally:
         session.remove()  # never carry a session (and its connection) into the next job
 
 
-def _record_failure(job_id: int, error: str) -> None:
-    record = db.session.get(JobRecord, job_id)
+def _record_failure(job: JobContext, error: str) -> None:
+    # Locked: a later attempt starting now waits, and one already started keeps its record.
+    record = db.session.get(JobRecord, job.id, with_for_update=True)
+    if (record.attempts, record.status) != (job.attempts, JobStatus.started):
+        db.session.rollback()
+        log.warning("job %s attempt %s failed, superseded", job.id, job.attempts)
+        return
     record.status = (
         JobStatus.failed if record.attempts >= record.max_attempts else (JobStatus.queued)
     )
@@ -157,7 +176,7 @@ def _record_failure(job_id: int, error: str) -> None:
     db.session.commit()
     log.warning(
         "job %s (%s) failed, attempt %s of %s",
-        job_id,
+        job.id,
         record.kind,
         record.attempts,
         record.max_attempts,

@@ -55,6 +55,15 @@ def test_job_done_is_not_run_again(ctx, world):
     assert db.session.get(JobRecord, job_id).attempts == 1
 
 
+def test_job_failure_of_a_superseded_attempt_leaves_the_later_attempts_record(world):
+    """An attempt given up for lost (a later one started) that then fails must not mark the
+    job failed or queued under the later attempt."""
+    job_id = jobs.enqueue(fn.superseded_then_fails, company=world.a, max_attempts=1).id
+    db.session.expire_all()
+    record = db.session.get(JobRecord, job_id)
+    assert (record.status, record.attempts, record.error) == (JobStatus.started, 2, None)
+
+
 def test_job_failure_visible_in_admin(client, world):
     from tests.conftest import login
 

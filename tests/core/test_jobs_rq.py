@@ -1,5 +1,6 @@
 """Jobs on a real Redis with real ``erp worker`` processes (PostgreSQL, as in production)."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -76,42 +77,86 @@ def _wait(predicate, timeout=30):
     return False
 
 
+def _doomed_job(rq_app, world, name):
+    """A job started on the worker "doomed", waiting in its work horse with its effect
+    written but not committed: (job id, worker process, horse pid)."""
+    app, env, redis = rq_app
+    job_id = jobs.enqueue(
+        fn.slow_effect, company=world.a, name=name, redis_url=REDIS_URL, marker=MARKER
+    ).id
+    worker = _worker(env, "--name", "doomed")
+    assert _wait(lambda: redis.get(MARKER)), "the job never started"
+    return job_id, worker, int(redis.get(MARKER))
+
+
+def _kill(worker, *pids):
+    """SIGKILL the worker's process group (RQ gives its work horse a group of its own)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(10)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _rerun_on_a_survivor(env, job_id, name, world):
+    """The dead worker's heartbeat goes stale, the reaper re-queues the job, another worker
+    runs it: attempt 2 is done with one effect."""
+    time.sleep(2.5)
+    assert jobs.reap(stale_after=2) == [job_id]
+    assert _worker(env, "--burst", "--name", "survivor").wait(60) == 0
+    db.session.expire_all()
+    record = db.session.get(JobRecord, job_id)
+    assert (record.status, record.attempts) == (JobStatus.done, 2)
+    assert len(_projects(world.a, name)) == 1
+
+
+MARKER = "erp-test:midway"
+
+
 def test_job_worker_killed_midway_is_retried_and_its_effect_happens_once(rq_app, world):
     app, env, redis = rq_app
-    record = jobs.enqueue(
-        fn.slow_effect,
-        company=world.a,
-        name="Exactly once",
-        redis_url=REDIS_URL,
-        marker="erp-test:midway",
-    )
-    job_id = record.id
-    worker = _worker(env, "--name", "doomed")
-    try:
-        assert _wait(lambda: redis.get("erp-test:midway")), "the job never started"
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse
-        worker.wait(10)
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
+    job_id, worker, horse = _doomed_job(rq_app, world, "Exactly once")
+    _kill(worker, horse)  # the worker and its work horse, as when the machine goes down
     db.session.expire_all()
     record = db.session.get(JobRecord, job_id)
     assert (record.status, record.attempts) == (JobStatus.started, 1)
     assert _projects(world.a, "Exactly once") == []  # the effect was never committed
 
-    time.sleep(2.5)  # the dead worker's heartbeat goes stale
-    assert jobs.reap(stale_after=2) == [job_id]
-    survivor = _worker(env, "--burst", "--name", "survivor")
-    assert survivor.wait(60) == 0
-    db.session.expire_all()
-    record = db.session.get(JobRecord, job_id)
-    assert (record.status, record.attempts) == (JobStatus.done, 2)
-    assert len(_projects(world.a, "Exactly once")) == 1
-
+    _rerun_on_a_survivor(env, job_id, "Exactly once", world)
     # Delivered again (e.g. RQ re-runs it after the commit): still one effect.
     jobs.dispatch(job_id)
     assert _worker(env, "--burst").wait(60) == 0
     assert len(_projects(world.a, "Exactly once")) == 1
+
+
+def test_job_orphaned_work_horse_finishing_late_does_not_repeat_the_effect(rq_app, world):
+    """Only the worker is killed: its work horse lives on and finishes attempt 1 after the
+    reaper had attempt 2 run elsewhere. Attempt 1's work is rolled back, not committed twice."""
+    app, env, redis = rq_app
+    job_id, worker, horse = _doomed_job(rq_app, world, "Once despite the orphan")
+    try:
+        _kill(worker)
+        assert _alive(horse), "the work horse died with its worker"
+        _rerun_on_a_survivor(env, job_id, "Once despite the orphan", world)
+        redis.set(f"{MARKER}:go", 1)  # the orphan finishes attempt 1 now
+        assert _wait(lambda: not _alive(horse)), "the orphaned work horse never finished"
+    finally:
+        _kill(worker, horse)
+    db.session.expire_all()
+    record = db.session.get(JobRecord, job_id)
+    assert (record.status, record.attempts) == (JobStatus.done, 2)
+    assert len(_projects(world.a, "Once despite the orphan")) == 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A finished horse whose parent is gone is reaped by init; a zombie counts as finished.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
 
 
 def test_job_whose_hand_over_to_redis_was_lost_is_reaped(rq_app, world, monkeypatch):
