@@ -131,6 +131,7 @@ def _worker_letters(company, env: dict, chunk_size: int, step: str) -> tuple[flo
     subjects = [("bench_customer", i, NOTICE) for i in ids]
     start = time.perf_counter()
     records = produce_batch(company, KIND, subjects, step, chunk_size=chunk_size)
+    db.session.commit()  # the jobs go to RQ as this commits
     subprocess.run(
         [ERP, "worker", "--simple", "--burst", "--queue", "letters"], env=env, check=True
     )

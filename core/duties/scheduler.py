@@ -27,6 +27,7 @@ from core.duties.service import ready_count, run_due_job, today
 from core.extensions import db
 from core.jobs import runner
 from core.models import Company
+from core.models.jobs import JobRecord
 
 log = logging.getLogger("erp.duties")
 
@@ -46,8 +47,10 @@ def tick(day: date) -> list[dict]:
         job = jobs.enqueue(
             run_due_job, company=company, subject=f"duties until {day}", until=day.isoformat()
         )
+        db.session.commit()  # dispatched now, before another company's planning can fail
+        status = db.session.get(JobRecord, job.id).status  # done already when run in-process
         enqueued.append(
-            {"company": company.code, "duties": count, "job": job.id, "job_status": str(job.status)}
+            {"company": company.code, "duties": count, "job": job.id, "job_status": str(status)}
         )
     # A fresh session per tick: plugin changes (Company.plugins_rev) and new companies show.
     db.session.remove()

@@ -22,7 +22,8 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.orm import Session
 
 from core.extensions import db
 from core.jobs import runner
@@ -51,7 +52,12 @@ def enqueue(
     max_attempts: int = 3,
     **kwargs,
 ) -> JobRecord:
-    """Record and dispatch a job of ``company`` (committing the current transaction)."""
+    """Record a job of ``company`` and dispatch it: hand it to RQ or, with no Redis, run it.
+
+    The record belongs to the caller's unit of work: when the caller has one open (a
+    transaction, or objects added), the job is dispatched once that commits, and never if it
+    rolls back. With nothing open, the record is a transaction of one statement and the job
+    is dispatched at once."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue}; known: {', '.join(QUEUES)}")
     values = {
@@ -66,27 +72,48 @@ def enqueue(
         "max_attempts": max_attempts,
         "enqueued_at": runner.now(),
     }
-    if runner.in_process():
-        record = JobRecord(**values)
-        db.session.add(record)
-        db.session.commit()
-        dispatch(record.id)
-        return record
-    # The RQ job id is chosen before the row is written: one INSERT and one commit, and no
-    # unit of work for a row written once. The record returned is not in the session.
-    values["rq_job_id"], send = _sender(queue, values["kind"], max_attempts - 1)
+    send = None
+    if not runner.in_process():
+        # The RQ job id is chosen before the row is written: one INSERT, and no unit of
+        # work for a row written once. The record returned is not in the session.
+        values["rq_job_id"], send = _sender(queue, values["kind"], max_attempts - 1)
     session = db.session()
     if session.in_transaction() or session.new or session.dirty or session.deleted:
-        # The record commits with the caller's work.
         job_id = session.execute(
             _INSERT, values, execution_options={"erp_unscoped": True}
         ).scalar_one()
-        session.commit()
-    else:  # nothing else to commit: a transaction of one statement
+        session.info.setdefault(OUTBOX, []).append((send, job_id))
+    else:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             job_id = conn.execute(_INSERT, values).scalar_one()
-    _hand_over(send, job_id)
+        _release(send, job_id)
     return JobRecord(id=job_id, **values)
+
+
+# The jobs a session recorded, dispatched when its transaction commits (a transactional
+# outbox): a worker never picks up a job whose record it cannot see, nor one rolled back.
+OUTBOX = "erp_jobs_outbox"
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_outbox(session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the work is not saved yet
+        return
+    for send, job_id in session.info.pop(OUTBOX, ()):
+        _release(send, job_id)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_outbox(session, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended uncommitted
+        session.info.pop(OUTBOX, None)
+
+
+def _release(send, job_id: int) -> None:
+    if send is None:
+        dispatch(job_id)
+    else:
+        _hand_over(send, job_id)
 
 
 _INSERT = insert(JobRecord.__table__).returning(JobRecord.__table__.c.id)
@@ -134,7 +161,9 @@ def dispatch(job_id: int) -> None:
     if runner.in_process():
         # A fresh app context gives the job its own session, as a worker would have.
         with current_app.app_context():
-            for _ in range(db.session.get(JobRecord, job_id).max_attempts):
+            record = db.session.get(JobRecord, job_id)
+            # None: enqueued in a savepoint that was rolled back.
+            for _ in range(record.max_attempts if record else 0):
                 try:
                     runner.execute(job_id, worker_name="in-process")
                     break

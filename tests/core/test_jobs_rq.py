@@ -202,15 +202,23 @@ def test_job_retry_uses_backoff_intervals(rq_app, world, monkeypatch):
     assert rq_job.retry_intervals == jobs.BACKOFF[:2]
 
 
-def test_job_record_commits_with_the_callers_pending_work(rq_app, world):
-    """enqueue commits the caller's work with the record, even work only added, not flushed."""
+def test_job_is_dispatched_only_when_the_callers_work_commits(rq_app, world):
+    """enqueue joins the caller's unit of work (even work only added, not flushed): RQ hears
+    of the job when it commits, and never if it rolls back."""
     app, env, redis = rq_app
     with company_scope(world.a.id):
         db.session.add(Project(name="Saved with its job", type="villa", region_code="LY"))
-        job_id = jobs.enqueue(fn.add_project, company=world.a, name="Later").id
-    db.session.rollback()
+        kept = jobs.enqueue(fn.add_project, company=world.a, name="Later")
+        assert redis.llen("rq:queue:default") == 0  # not before the commit
+        db.session.commit()
+        db.session.add(Project(name="Rolled back", type="villa", region_code="LY"))
+        dropped = jobs.enqueue(fn.add_project, company=world.a, name="Never")
+        db.session.rollback()
     assert len(_projects(world.a, "Saved with its job")) == 1
-    record = db.session.get(JobRecord, job_id)
-    assert record.status == JobStatus.queued
-    assert record.kind == "tests.core.job_functions.add_project"
-    assert redis.exists(f"rq:job:{record.rq_job_id}")
+    record = db.session.get(JobRecord, kept.id)
+    assert (record.status, record.rq_job_id) == (JobStatus.queued, kept.rq_job_id)
+    assert redis.lrange("rq:queue:default", 0, -1) == [kept.rq_job_id.encode()]
+    assert db.session.get(JobRecord, dropped.id) is None
+    # A commit after the rollback does not dispatch the dropped job.
+    db.session.commit()
+    assert redis.llen("rq:queue:default") == 1

@@ -266,14 +266,19 @@ def projects(w, n) -> list[int]:
     return [p.id for p in made]
 
 
+def batch(*args, **kwargs) -> list[JobRecord]:
+    """Queue a batch and commit: its jobs run (here, in-process) when the caller commits."""
+    records = produce_batch(*args, **kwargs)
+    db.session.commit()
+    return [db.session.get(JobRecord, r.id) for r in records]
+
+
 def test_batch_runs_in_process_a_job_per_chunk(w):
     ids = projects(w, 5)
-    records = produce_batch(
-        w.a, "probe.dunning", [("project", i) for i in ids], "15d", chunk_size=2
-    )
+    records = batch(w.a, "probe.dunning", [("project", i) for i in ids], "15d", chunk_size=2)
     assert [r.status for r in records] == [JobStatus.done] * 3
     assert [len(r.result["produced"]) for r in records] == [2, 2, 1]
-    again = produce_batch(w.a, "probe.dunning", [("project", i) for i in ids], "15d")
+    again = batch(w.a, "probe.dunning", [("project", i) for i in ids], "15d")
     assert again[0].result == {
         "produced": [],
         "existing": sorted(x for r in records for x in r.result["produced"]),
@@ -289,9 +294,7 @@ def test_retried_batch_job_redoes_only_the_missing_letters(w):
         {"owner_type": "project", "owner_id": i, "context": {"fail_once": True}} for i in ids
     ]
     FAILING[ids[1]] = 2  # only the middle letter crashes, in the first attempt
-    [record] = produce_batch(w.a, "probe.dunning", subjects, "15d")
-    db.session.expire_all()
-    record = db.session.get(JobRecord, record.id)
+    [record] = batch(w.a, "probe.dunning", subjects, "15d")
     assert (record.status, record.attempts) == (JobStatus.done, 2)
     with company_scope(w.a.id):
         letters = db.session.scalars(select(Letter).order_by(Letter.id)).all()
@@ -314,6 +317,7 @@ def test_batch_on_a_real_simple_worker_process(rq_app, world):  # noqa: F811
     subjects = [("project", ids[0], notice)] + [("project", i, both) for i in ids[1:]]
     records = produce_batch(world.a, "core.notice", subjects, "move-in", chunk_size=3)
     assert len(records) == 2
+    db.session.commit()
     worker = subprocess.run(
         [ERP, "worker", "--simple", "--burst", "--queue", "letters"],
         env=env,

@@ -13,7 +13,7 @@ MEETING = "customer_service.dunning_meeting"
 
 
 def scan(company, period) -> dict:
-    """Runs inside the duty's transaction; enqueuing the day's letters commits the steps."""
+    """Runs inside the duty's transaction: its steps and letters commit together."""
     return ladder.scan(company, period.date)
 
 

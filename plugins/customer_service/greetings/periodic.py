@@ -5,8 +5,8 @@ Tuesday), a card for each holiday (lunar dates computed), the monthly newsletter
 Letters are queued on the ``letters`` queue with the period as their step (``2026-W48``,
 ``2026-spring_festival``, ``2026-11``): the duty's run record makes each period run once, and a
 letter is unique per (kind, subject, step), so a period caught up or retried makes no second
-card. Queuing commits (:func:`core.letters.production.produce_batch`): the letters made before a
-failure stay, and the retried period makes only the missing ones.
+card. The letters are queued when the period's run commits (:func:`core.jobs.enqueue`): a
+failed period queues none.
 """
 
 from dataclasses import dataclass

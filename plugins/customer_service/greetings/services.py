@@ -191,8 +191,8 @@ def newsletter_households(project_id: int) -> list[int]:
 
 def send_newsletter(company: Company, newsletter: Newsletter, user: User | None = None) -> int:
     """Queue the newsletter to every household of its project with a contract, once per
-    household and month (a second send makes only the missing letters). Commits (the letters
-    queue does); returns how many households it went to."""
+    household and month (a second send makes only the missing letters), once the caller
+    commits; returns how many households it goes to."""
     households = newsletter_households(newsletter.project_id)
     newsletter.sent_at = now()
     month = newsletter.month

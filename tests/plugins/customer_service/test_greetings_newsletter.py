@@ -81,8 +81,10 @@ def test_cs16_newsletter_day_setting_and_late_text_sent_from_the_editor(site, mo
     late = write(site, site.project_2.id)
     with company_scope(site.a.id):
         assert services.send_newsletter(site.a, late) == 1
+        db.session.commit()  # the letters are queued when the sender commits
         # Sent again (say after a correction): nobody gets a second copy.
         assert services.send_newsletter(site.a, db.session.get(Newsletter, late.id)) == 1
+        db.session.commit()
     assert len(newsletters_sent(site)) == 1
 
 
