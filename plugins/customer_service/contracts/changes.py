@@ -1,7 +1,8 @@
 """Contract term changes (CS-05, CS-03): a general change (no financial effect) is decided by
 the rep and applied at once; a major change (payment method, breach terms, usable-area ratio,
 fit-out and equipment, property-management fee, title-deed deadline) goes CS manager → VP and
-is applied when the route approves it. Each change keeps the terms before and after.
+is applied when the route approves it. Each change keeps the terms before and after. A new
+payment method rewrites the receivables schedule in the same transaction (CS-09).
 """
 
 from datetime import date
@@ -12,14 +13,19 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from core import approvals
+from core.admin.labels import label
+from core.duties import today
 from core.extensions import db
 from core.models import User
+from core.plugins.state import get_settings
 from core.services.transaction import company_transaction
 from plugins.customer_service.contracts.models import ChangeStatus, ContractChange
 from plugins.customer_service.contracts.services import ContractRefused, company_of, now
 from plugins.customer_service.contracts.signing import require_status
 from plugins.customer_service.models import Contract, ContractStatus
+from plugins.customer_service.payments.schedule import rewrite_schedule
 from plugins.sales.orders.models import PaymentMethod
+from plugins.sales.orders.plans import purchase_plan
 
 DOC_TYPE = "customer_service.contract_change"
 OWNER = "customer_service.contract_change"
@@ -115,12 +121,55 @@ def _set(contract: Contract, after: dict) -> None:
     contract.terms = others  # a new dict: the JSON column sees the change
 
 
+def plan_lines(contract: Contract, method: PaymentMethod) -> list[dict]:
+    """The price lines of the sales purchase plan (SAL-16) for the contract's unit paid by
+    ``method``, made as the order made its schedule: the order's discount and deposit, from
+    the order's day. Sales prices every method alike (list price less the discount), so a
+    plan whose price is not the contract's is refused, naming ``payment_method``: this route
+    changes how the price is paid, never the price."""
+    order, version = contract.order, contract.order.current
+    settings = get_settings(company_of(contract), "sales")
+    plan = purchase_plan(
+        settings, contract.unit, method, version.discount_pct, order.ordered_on, version.deposit
+    )
+    if plan.price != contract.price:
+        raise ValidationError(
+            {
+                "payment_method": [
+                    _(
+                        "Paid by %(method)s, the purchase plan prices unit %(unit)s at "
+                        "%(plan)s, not the contract's %(price)s: a payment-method change "
+                        "does not reprice the contract.",
+                        method=label(method),
+                        unit=contract.unit.label,
+                        plan=plan.price,
+                        price=contract.price,
+                    )
+                ]
+            }
+        )
+    return [line.as_dict() for line in plan.payments]
+
+
+def _rewrite_schedule(change: ContractChange) -> None:
+    """CS-09: the receivables schedule follows the new payment method; the instalments
+    superseded and added are recorded on the change as ``schedule``."""
+    contract = change.contract
+    why = _("Schedule rewritten for the payment method (change #%(id)d)", id=change.id)
+    lines = plan_lines(contract, contract.payment_method)
+    replaced, added = rewrite_schedule(contract, lines, today(), why)
+    change.before = {**change.before, "schedule": "; ".join(map(str, replaced)) or None}
+    change.after = {**change.after, "schedule": "; ".join(map(str, added)) or None}
+
+
 def _apply(change: ContractChange) -> None:
     contract = change.contract
     require_status(contract, ContractStatus.signed, ContractStatus.registered)
     current = current_terms(contract)
     change.before = {key: current[key] for key in change.after}
     _set(contract, change.after)
+    if "payment_method" in change.after:
+        _rewrite_schedule(change)
     change.status, change.applied_at = ChangeStatus.applied, now()
 
 
@@ -143,6 +192,8 @@ def request_change(contract: Contract, user: User, values: dict) -> ContractChan
     major = any(key in MAJOR for key in after)
     company = company_of(contract)
     with company_transaction(company):
+        if "payment_method" in after:
+            plan_lines(contract, PaymentMethod(after["payment_method"]))  # refused early
         change = ContractChange(
             company_id=contract.company_id,
             contract=contract,
@@ -156,6 +207,7 @@ def request_change(contract: Contract, user: User, values: dict) -> ContractChan
         )
         if not needs_approval("contract_change", financial_effect=major):
             db.session.add(change)
+            db.session.flush()  # the id names the change on what it rewrites
             _apply(change)
             return change
         pending = db.session.scalar(

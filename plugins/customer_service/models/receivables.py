@@ -41,6 +41,9 @@ class Instalment(TenantMixin, db.Model):
     # paid >= amount; kept as a column so the scan needs no arithmetic on every row.
     settled: Mapped[bool] = mapped_column(default=False)
     settled_on: Mapped[date | None] = mapped_column(Date)
+    # CS-05: the day a payment-method change replaced this unpaid price instalment by the new
+    # method's (amount 0, settled: nothing left to ask); the receivables list hides it.
+    superseded_on: Mapped[date | None] = mapped_column(Date)
     # --- dunning (CS-10), written by the dunning area only ---
     dunning_step: Mapped[int] = mapped_column(default=0)  # the last step taken, 0 = none
 
