@@ -36,6 +36,8 @@ ORDER_STATES = {
     "refunded": "已退定",
     "rejected": "未批准",
     "withdrawn": "已换房",
+    "terminated": "违约终止",
+    "cancelled": "合同解除",
 }
 CONTRACT_STATES = {
     "draft": "待签约",

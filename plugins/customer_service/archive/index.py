@@ -40,8 +40,16 @@ KINDS = {
     "other": _l("Other"),
 }
 FILED_BY_HAND = tuple(k for k in KINDS if k not in ("letter", RECEIPT_KIND, "returned_letter"))
-# Orders that made the customer a buyer at some point: the archive starts with them.
-ORDERED = (OrderStatus.active, OrderStatus.voided, OrderStatus.refunded, OrderStatus.withdrawn)
+# Orders that made the customer a buyer at some point: the archive starts with them, also
+# when the contract ended later (terminated or cancelled).
+ORDERED = (
+    OrderStatus.active,
+    OrderStatus.voided,
+    OrderStatus.refunded,
+    OrderStatus.withdrawn,
+    OrderStatus.terminated,
+    OrderStatus.cancelled,
+)
 CHINA = timedelta(hours=8)
 
 

@@ -139,9 +139,9 @@ def _cancel(cancellation: ContractCancellation, user: User) -> None:
     contract.closed_on, contract.close_reason = today(), reason
     order = contract.order
     if order.status in HOLDING:
-        # The order ends with its contract; voided is the sales state of an order closed
-        # with a recorded reason (the unit is released above, through sales control).
-        order.status = OrderStatus.voided
+        # The order ends with its contract (the unit is released above, through sales
+        # control): cancelled, told apart from an order the site manager voided (SAL-17).
+        order.status = OrderStatus.cancelled
         order.closed_at, order.closed_by_id, order.close_reason = now(), user.id, reason
     cancellation.status, cancellation.applied_at = ChangeStatus.applied, now()
     db.session.flush()

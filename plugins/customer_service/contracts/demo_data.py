@@ -1,18 +1,20 @@
 """Contracts of the demo company (``erp demo``): one for each active sales order. Sales that
 the sales demo already moved past subscription get their contract as it would have been
 (signed, stamped; registered where the unit is); orders still subscribed go through the
-services: one stays a draft with its signing booked, the others are signed, and one of them
-has a major term change waiting for the CS manager. A second run changes nothing."""
+services: one stays a draft with its signing booked, the others are signed, one of them has
+a major term change waiting for the CS manager and, given enough, one is cancelled for an ID
+change (CS-07). A second run changes nothing."""
 
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from core import approvals
 from core.duties import today
 from core.extensions import db
 from core.models import Company, User
 from core.tenancy import company_scope
-from plugins.customer_service.contracts import changes, services, signing
+from plugins.customer_service.contracts import cancellation, changes, services, signing
 from plugins.customer_service.models import Contract, ContractStatus
 from plugins.customer_service.models.contracts import ANNEXES
 from plugins.sales.models import UnitState
@@ -37,7 +39,7 @@ def _user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def _historic(company: Company, order: Order, n: int) -> None:
+def _historic(company: Company, order: Order, n: int, rep: User) -> None:
     """The contract of a sale the sales demo moved on without one, dated as it happened."""
     from plugins.customer_service.payments.services import create_schedule
     from plugins.customer_service.staffing.services import assign_household
@@ -74,7 +76,8 @@ def _historic(company: Company, order: Order, n: int) -> None:
         )
         db.session.add(contract)
         db.session.flush()
-        services.credit_deposits(order, create_schedule(contract, list(order.current.schedule)))
+        schedule = create_schedule(contract, list(order.current.schedule))
+        services.credit_deposits(contract, schedule, rep)
         db.session.commit()
 
 
@@ -108,7 +111,7 @@ def demo_contracts(company: Company) -> None:
     fresh = []
     for n, order in enumerate(active):
         if order.unit.state in HISTORIC:
-            _historic(company, order, n)
+            _historic(company, order, n, rep)
         elif order.unit.state == UnitState.subscribed:
             fresh.append((n, order))
     made = [_through_services(company, o, n, rep, i == 0) for i, (n, o) in enumerate(fresh)]
@@ -120,3 +123,16 @@ def demo_contracts(company: Company) -> None:
             rep,
             {"terms": {"property_fee": "2.80"}, "reason": "业主委员会成立前物业费按新标准执行"},
         )
+    if len(signed) > 2:
+        _cancel(signed[1], rep)
+
+
+def _cancel(contract: Contract, rep: User) -> None:
+    """CS-07: an ID change cancels the contract on the CS manager's word; its order ends
+    ``cancelled`` and the unit is back on sale."""
+    manager = _user("cs-manager@ly.example.com")
+    if manager is None:
+        return
+    values = {"reason_kind": "id_change", "reason": "买受人身份证件号码有误，解除合同后重新签约"}
+    asked = cancellation.request_cancellation(contract, rep, values)
+    approvals.approve(db.session.get(approvals.ApprovalRequest, asked.approval_request_id), manager)

@@ -171,16 +171,21 @@ def prepare_contract(company: Company, user: User, order: Order, data: dict) -> 
                 _("Order #%(id)d already has a contract.", id=order_id),
                 {"order_id": [_("The order already has a contract.")]},
             ) from None
-        credit_deposits(order, create_schedule(contract, list(version.schedule)))
+        credit_deposits(contract, create_schedule(contract, list(version.schedule)), user)
     return contract
 
 
-def credit_deposits(order: Order, instalments: list) -> None:
+def credit_deposits(contract: Contract, instalments: list, user: User) -> None:
     """The deposit was received with the order (SAL-17): the instalment made from the
     schedule's deposit line (the plan's first price line, due on the order day) starts paid
-    with it, or dunning would chase money the company already holds. Flushes."""
+    with it, or dunning would chase money the company already holds; and the money enters
+    the cash journal (CS-08), so the sales ledger's "received" counts it as "paid" does.
+    Once per deposit: an order whose deposits were carried already changes nothing.
+    Flushes."""
+    from plugins.customer_service.payments.receipts import carry_deposits
     from plugins.customer_service.payments.services import apply_payment
 
+    order = contract.order
     received = [d for d in order.deposits if d.status == DepositStatus.received]
     total = sum((d.amount for d in received), Decimal("0.00"))
     version = order.current
@@ -198,5 +203,8 @@ def credit_deposits(order: Order, instalments: list) -> None:
         ),
         None,
     )
-    if target is not None:
-        apply_payment(target, min(total, target.amount), max(d.received_on for d in received))
+    if target is None:
+        return
+    amount = min(total, target.amount)
+    if carry_deposits(contract, received, amount, user):
+        apply_payment(target, amount, max(d.received_on for d in received))

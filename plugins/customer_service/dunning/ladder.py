@@ -175,7 +175,7 @@ class _Scan:
         contract.closed_on, contract.close_reason = self.day, reason
         order = contract.order
         if order.status in HOLDING:
-            order.status = OrderStatus.voided
+            order.status = OrderStatus.terminated
             order.closed_at, order.close_reason = now(), reason
 
     def _take(self, instalment: Instalment, step: Step, rep_id, demand) -> bool:
@@ -266,7 +266,7 @@ def _letters_to_make(day: date) -> dict[Step, list[int]]:
 def scan(company: Company, day: date) -> dict:
     """Run the ladder for ``day``: take every due step (tasks, unit states, contract
     termination, step records) in the caller's transaction, then hand the day's letters to
-    the ``letters`` queue in step order (enqueuing commits). Returns a summary."""
+    the ``letters`` queue in step order, queued when the caller commits. Returns a summary."""
     offs = company_offsets(company)
     ids = [row.id for row in db.session.execute(due_query(day, offs))]
     work = _Scan(company, day, offs)

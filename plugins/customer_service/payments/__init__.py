@@ -29,6 +29,7 @@ labels.register(
         "reversed": _l("Reversed"),
         "receipt": _l("Receipt"),
         "reversal": _l("Reversal"),
+        "order_deposit": _l("Order deposit"),
         "payment": _l("Payment"),
         "fee": _l("Taxes and fees"),
         "change": _l("Engineering change"),

@@ -47,7 +47,8 @@ def _date(args, name, errors):
 def receivables_query(args, on: date | None = None):
     """Instalments with filters: ``overdue=1`` (unpaid past due on ``on``, default today),
     ``due_by`` (unpaid, due on or before), ``open=1``, ``project_id``, ``rep_id``,
-    ``contract_id``, ``customer_id``, ``kind``. Oldest due first."""
+    ``contract_id``, ``customer_id``, ``kind``. Oldest due first. Instalments a
+    payment-method change superseded (CS-05) are not on the schedule any more."""
     on = on or today()
     errors = {}
     query = (
@@ -55,6 +56,7 @@ def receivables_query(args, on: date | None = None):
         .join(Contract, Contract.id == Instalment.contract_id)
         .join(Unit, Unit.id == Instalment.unit_id)
         .join(Building, Building.id == Unit.building_id)
+        .where(Instalment.superseded_on.is_(None))
         .order_by(Instalment.due_on, Instalment.contract_id, Instalment.seq)
     )
     for name, column in (
@@ -113,14 +115,15 @@ class LedgerRow:
     contract: Contract
     price: Decimal
     billed: Decimal  # every instalment: price, fees, changes, advances
-    received: Decimal  # net cash in (receipts less refunds and reversals)
+    # Net cash in: the order's deposit and receipts, less refunds and reversals (the journal).
+    received: Decimal
     credit: Decimal
     outstanding: Decimal
     overdue: Decimal
 
     @property
     def paid(self) -> Decimal:
-        """Paid on the instalments, by any means: receipts, credit, the order's deposit."""
+        """Paid on the instalments, by any means: the order's deposit, receipts, credit."""
         return self.billed - self.outstanding
 
 

@@ -185,6 +185,9 @@ class JournalKind(enum.StrEnum):
     receipt = "receipt"
     reversal = "reversal"
     refund = "refund"
+    # The deposit sales received with the order (SAL-17), carried over when the contract is
+    # prepared: money in, with no notice nor receipt of customer service.
+    order_deposit = "order_deposit"
 
 
 class JournalLine(TenantMixin, db.Model):

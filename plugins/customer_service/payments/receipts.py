@@ -1,5 +1,6 @@
 """Finance's side of a payment (CS-08): the receipt that makes a notice's money count, its
-reversal, and the contract's credit applied or refunded.
+reversal, the contract's credit applied or refunded, and the order's deposit carried into
+the cash journal.
 
 A receipt updates, in one transaction, the instalments (the customer card and the sales
 ledger read them) and the cash journal; any error leaves none of them changed."""
@@ -72,6 +73,38 @@ def journal(
     )
     db.session.add(line)
     return line
+
+
+def carry_deposits(contract: Contract, deposits: list, amount: Decimal, user: User) -> bool:
+    """The order's deposits (SAL-17: sales received them with the order) into the cash
+    journal when the contract is prepared: ``amount`` of them (what the deposit instalment is
+    credited), oldest first, one line per deposit naming it, dated the day it was received.
+    An order's deposits are carried together, so an order with a deposit line already (on
+    this contract or another of its contracts) gets none again: returns False."""
+    carried = db.session.scalar(
+        select(JournalLine.id)
+        .join(Contract, Contract.id == JournalLine.contract_id)
+        .where(
+            Contract.order_id == contract.order_id,
+            JournalLine.kind == JournalKind.order_deposit,
+        )
+        .limit(1)
+    )
+    if carried is not None:
+        return False
+    left = money(amount)
+    for deposit in sorted(deposits, key=lambda d: (d.received_on, d.id)):
+        part = min(deposit.amount, left)
+        if part <= 0:
+            break
+        text = _(
+            "Deposit #%(id)d of order #%(order)d, received by sales",
+            id=deposit.id,
+            order=deposit.order_id,
+        )
+        journal(contract, deposit.received_on, part, JournalKind.order_deposit, user, text)
+        left -= part
+    return True
 
 
 def _receipt_number(company, data: dict, on: date) -> str:

@@ -22,7 +22,8 @@ class DifferenceKind(enum.StrEnum):
     order_without_contract = "order_without_contract"  # sales has a deal, CS no contract
     contract_without_order = "contract_without_order"  # CS signed, the order is not valid
     price_mismatch = "price_mismatch"  # the contract's price is not the order's
-    cash_mismatch = "cash_mismatch"  # CS's payment notices differ from finance's journal
+    # CS's payment notices and orders' deposits differ from finance's journal
+    cash_mismatch = "cash_mismatch"
 
 
 class SalesReport(TenantMixin, db.Model):

@@ -6,9 +6,10 @@ last cut-off to this one. Three views of it are compared line by line:
 - **sales'**: the valid (active) orders placed in the month, as the sales department reports
   them (the sales plugin's deal report, SAL-26);
 - **customer service's**: the contracts (signed in the month, or made from those orders) and
-  the money CS recorded as received (payment notices issued in the month, not cancelled or
-  reversed);
-- **finance's**: the cash journal (销售流水帐) booked in the month.
+  the money CS recorded as received: payment notices issued in the month (not cancelled or
+  reversed), and the deposits sales received in the month with the orders CS made contracts
+  of (SAL-17: carried into the journal when the contract is prepared);
+- **finance's**: the cash journal (销售流水帐) booked in the month, the carried deposits too.
 
 Each disagreement is a :class:`Difference`; reconciling a month again recomputes them and
 keeps CS's notes on the lines still there.
@@ -36,7 +37,7 @@ from plugins.customer_service.statistics.models import (
     SalesReport,
 )
 from plugins.sales.models import Building, Unit
-from plugins.sales.orders.models import Order, OrderStatus
+from plugins.sales.orders.models import Deposit, DepositStatus, Order, OrderStatus
 from plugins.sales.reports.services import Filters, deal_report
 
 ZERO = Decimal("0.00")
@@ -109,9 +110,28 @@ def _contracts(first: date, last: date) -> list[tuple[Contract, str, str, OrderS
     ]
 
 
+def _deposits(first: date, last: date) -> list[tuple[int, Decimal]]:
+    """(contract, amount) of each deposit received in the month on an order with a contract:
+    the contract that carried it into the journal, an order's first."""
+    first_contract = (
+        select(Contract.order_id, func.min(Contract.id).label("contract_id"))
+        .group_by(Contract.order_id)
+        .subquery()
+    )
+    return db.session.execute(
+        select(first_contract.c.contract_id, Deposit.amount)
+        .join(first_contract, first_contract.c.order_id == Deposit.order_id)
+        .where(
+            Deposit.status == DepositStatus.received,
+            Deposit.received_on >= first,
+            Deposit.received_on <= last,
+        )
+    ).all()
+
+
 def _cash(first: date, last: date) -> tuple[dict, dict, dict]:
-    """Per contract: CS's recorded money (notices), finance's journal total, and the numbers
-    of the notices still waiting for a receipt."""
+    """Per contract: CS's recorded money (notices and the order's deposits), finance's
+    journal total, and the numbers of the notices still waiting for a receipt."""
     notices = db.session.execute(
         select(
             PaymentNotice.contract_id,
@@ -129,6 +149,8 @@ def _cash(first: date, last: date) -> tuple[dict, dict, dict]:
         cs[contract_id] = cs.get(contract_id, ZERO) + amount
         if status == NoticeStatus.issued:
             waiting.setdefault(contract_id, []).append(number)
+    for contract_id, amount in _deposits(first, last):
+        cs[contract_id] = cs.get(contract_id, ZERO) + amount
     journal = journal_query({"from": first.isoformat(), "to": last.isoformat()})
     lines = journal.order_by(None).subquery()
     finance = dict(

@@ -27,6 +27,9 @@ labels.register(
         "refunded": _l("Refunded"),
         "rejected": _l("Rejected"),
         "withdrawn": _l("Withdrawn"),
+        # The same words as the contract's states (customer service): labels are per code.
+        "terminated": _l("Terminated"),
+        "cancelled": _l("Cancelled"),
         "full": _l("Full payment"),
         "instalments": _l("Instalments"),
         "mortgage": _l("Mortgage"),

@@ -33,6 +33,9 @@ class OrderStatus(enum.StrEnum):
     refunded = "refunded"  # cooling-off refund (SAL-19)
     rejected = "rejected"  # the discount was refused: the unit is released
     withdrawn = "withdrawn"  # replaced by an order on another unit (SAL-22 swap)
+    # Ended with its contract, by customer service: not voided, which is the site manager's.
+    terminated = "terminated"  # the contract was terminated for the customer's breach (CS-10)
+    cancelled = "cancelled"  # the contract was cancelled (CS-07)
 
 
 # SAL-13: at most one order per unit holds the unit; the database refuses a second one too.

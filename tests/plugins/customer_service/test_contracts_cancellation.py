@@ -7,8 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from core import approvals
+from core.admin.labels import label
 from core.extensions import db
 from core.tenancy import company_scope
+from plugins.customer_service.archive.card import ORDER_STATES
+from plugins.customer_service.archive.index import archived_customers
 from plugins.customer_service.contracts import cancellation as cancellations
 from plugins.customer_service.contracts.models import ChangeStatus, ContractCancellation
 from plugins.customer_service.contracts.services import ContractRefused
@@ -54,7 +57,7 @@ def assert_cancelled(w, contract, reason_words: str):
         assert contract.status == ContractStatus.cancelled and contract.closed_on is not None
         assert reason_words in contract.close_reason
         order = db.session.get(Order, contract.order_id)
-        assert order.status == OrderStatus.voided and order.closed_at is not None
+        assert order.status == OrderStatus.cancelled and order.closed_at is not None
         assert contract.number in order.close_reason
         unit = db.session.get(Unit, contract.unit_id)
         assert unit.state == UnitState.available
@@ -92,6 +95,19 @@ def test_cs07_company_fault_or_resale_needs_cs_manager_then_vp(cs, kind):
     assert_cancelled(cs, contract, "delivery delayed")
 
 
+def test_cs07_cancellation_ends_the_order_as_cancelled(cs):
+    contract = signed(cs, 1)
+    approvals.approve(request_of(cancel(cs, contract, "customer_breach")), cs.cs_manager)
+    with company_scope(cs.a.id):
+        order = reload(Order, contract.order_id)
+        # Ended with its contract: not "voided", the site manager's act (SAL-17).
+        assert order.status == OrderStatus.cancelled
+        assert label(order.status) == "Cancelled" != label(OrderStatus.voided)
+        # The customer card tells it apart, and the customer stays in the archive.
+        assert ORDER_STATES[order.status] == "合同解除" != ORDER_STATES[OrderStatus.voided]
+        assert order.customer_id in {c.id for c, _units in archived_customers()}
+
+
 def test_cs07_rejected_cancellation_changes_nothing(cs):
     contract = signed(cs, 1)
     cancellation = cancel(cs, contract, "customer_breach")
@@ -116,7 +132,7 @@ def test_cs07_a_draft_contract_cancelled_releases_the_subscribed_unit(cs):
     with company_scope(cs.a.id):
         assert reload(Contract, draft.id).status == ContractStatus.cancelled
         assert reload(Unit, draft.unit_id).state == UnitState.available
-        assert db.session.get(Order, draft.order_id).status == OrderStatus.voided
+        assert db.session.get(Order, draft.order_id).status == OrderStatus.cancelled
 
 
 def test_cs07_refused_cancellation_leaves_nothing_half_written(cs):

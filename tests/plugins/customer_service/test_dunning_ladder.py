@@ -7,6 +7,7 @@ import pytest
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
+from core.admin.labels import label
 from core.duties import run_due
 from core.extensions import db
 from core.models.letters import Letter, MailingMethod
@@ -129,13 +130,27 @@ def test_cs10_ladder_takes_every_step_once_in_order_on_its_day(cs):
         assert terminated.status == ContractStatus.terminated
         assert terminated.closed_on == expected[Step.release]
         order = db.session.get(Order, contract.order_id)
-        assert order.status not in (OrderStatus.active, OrderStatus.pending_approval)
-        assert order.close_reason
+        assert order.status == OrderStatus.terminated and order.close_reason
         # The terminated contract's later instalment is no longer dunned.
         second = db.session.scalar(
             select(Instalment).where(Instalment.contract_id == contract.id, Instalment.seq == 2)
         )
         assert second.dunning_step == 0
+
+
+def test_cs10_release_ends_the_order_as_terminated(cs):
+    contract = sale(cs, 1)
+    day = DUE + timedelta(days=75)
+    with company_scope(cs.a.id):
+        ladder.scan(cs.a, day)
+        db.session.commit()
+        assert first_instalment(cs, contract).dunning_step == Step.release
+        order = db.session.get(Order, contract.order_id)
+        # Terminated for the customer's breach: not "voided", the site manager's act (SAL-17).
+        assert order.status == OrderStatus.terminated
+        assert label(order.status) == "Terminated" != label(OrderStatus.voided)
+        assert contract.number in order.close_reason and order.closed_at is not None
+        assert db.session.get(Unit, contract.unit_id).state == UnitState.available
 
 
 def test_cs10_late_scan_catches_up_step_by_step_with_letters_dated_that_day(cs):

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from core.extensions import db
 from core.services.companies import create_project
 from core.tenancy import company_scope
-from plugins.customer_service.models import Instalment, InstalmentKind
+from plugins.customer_service.contracts import services as contracts
+from plugins.customer_service.models import Contract, Instalment, InstalmentKind
 from plugins.customer_service.payments import services
 from plugins.customer_service.payments.ledger import (
     customer_card,
@@ -16,11 +17,13 @@ from plugins.customer_service.payments.ledger import (
     receivables_query,
     sales_ledger,
 )
+from plugins.customer_service.payments.models import JournalKind, JournalLine
 from plugins.sales.models import Building
 from plugins.sales.orders.models import PaymentMethod
 from plugins.sales.orders.plans import PlanLine
 from tests.plugins.customer_service import test_payments_notices as base
 from tests.plugins.customer_service.cs_setup import TODAY, D, make_sale
+from tests.plugins.customer_service.test_contracts_prepare import place, prepare
 from tests.plugins.customer_service.test_payments_notices import ON, notice, receive
 
 pay = base.pay  # the shared fixture
@@ -142,3 +145,28 @@ def test_cs08_sales_ledger_and_cash_journal_filters(pay):
         assert [(x.contract_id, x.amount) for x in lines] == [(two.id, D("200000.00"))]
         everything = db.session.scalars(journal_query({"project_id": str(pay.project_a.id)})).all()
         assert sum(x.amount for x in everything) == D("300000.00")
+
+
+def test_cs08_order_deposit_is_in_the_cash_journal_and_received(pay):
+    order = place(pay, 1)  # sales received the 50,000 deposit with the order (SAL-17)
+    contract = prepare(pay, order)
+    with company_scope(pay.a.id):
+        (deposit,) = db.session.get(type(order), order.id).deposits
+        (line,) = db.session.scalars(journal_query({"contract_id": str(contract.id)})).all()
+        assert (line.kind, line.booked_on, line.amount, line.receipt_id) == (
+            JournalKind.order_deposit,
+            deposit.received_on,
+            D("50000.00"),
+            None,
+        )
+        assert f"Deposit #{deposit.id} of order #{order.id}" in line.text
+        (row,) = sales_ledger({"contract_id": str(contract.id)})
+        assert row.received == row.paid == D("50000.00")
+        assert customer_card(contract.customer).journal == [line]
+        # Carried again (a contract re-prepared, the demo loaded twice): nothing doubles.
+        again = db.session.get(Contract, contract.id)
+        contracts.credit_deposits(again, list(again.instalments), pay.cs_rep)
+        db.session.commit()
+        (row,) = sales_ledger({"contract_id": str(contract.id)})
+        assert row.received == row.paid == D("50000.00")
+        assert db.session.scalar(select(db.func.count(JournalLine.id))) == 1

@@ -4,16 +4,18 @@ orders, customer service's contracts and notices, and finance's cash journal."""
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from core.duties import today
 from core.extensions import db
 from core.plugins import state
 from core.tenancy import company_scope
 from plugins.customer_service.models import ContractStatus
+from plugins.customer_service.payments.models import JournalLine
 from plugins.customer_service.payments.notices import issue_notice
 from plugins.customer_service.payments.receipts import issue_receipt
 from plugins.customer_service.statistics import reconcile
-from plugins.customer_service.statistics.models import SalesReport
+from plugins.customer_service.statistics.models import DifferenceKind, SalesReport
 from plugins.sales.orders.models import (
     DepositKind,
     Order,
@@ -22,6 +24,7 @@ from plugins.sales.orders.models import (
     PaymentMethod,
 )
 from tests.plugins.customer_service.cs_setup import make_sale
+from tests.plugins.customer_service.test_contracts_prepare import place, prepare
 
 D = Decimal
 NOV_25 = date(2026, 11, 25)
@@ -182,3 +185,34 @@ def test_cs12_cutoff_past_the_months_end_is_its_last_day(cs):
             date(2027, 2, 1),
             date(2027, 2, 28),
         )
+
+
+def cutoff_after(cs, day: date) -> date:
+    """The cut-off of the sales month ``day`` falls in."""
+    cutoff = reconcile.cutoff_of(cs.a, day.year, day.month)
+    if day <= cutoff:
+        return cutoff
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return reconcile.cutoff_of(cs.a, year, month)
+
+
+def test_cs12_order_deposit_is_money_received_on_both_sides(cs):
+    """The deposit sales received with the order counts as money CS received and, carried
+    into the journal when the contract is prepared, as finance's: no difference. A deposit
+    the journal misses (a contract prepared before deposits were carried) is one."""
+    carried = prepare(cs, place(cs, 1))
+    missed = prepare(cs, place(cs, 2))
+    with company_scope(cs.a.id):
+        db.session.execute(delete(JournalLine).where(JournalLine.contract_id == missed.id))
+        db.session.commit()
+        report = reconcile.reconcile(cs.a, cutoff_after(cs, today()))  # the orders' month
+        db.session.commit()
+        assert (report.summary["cs_cash"], report.summary["finance_cash"]) == (
+            "100000.00",
+            "50000.00",
+        )
+        cash = [d for d in report.differences if d.kind == DifferenceKind.cash_mismatch]
+        assert [(d.contract_id, d.cs_amount, d.finance_amount) for d in cash] == [
+            (missed.id, D("50000.00"), D("0.00"))
+        ]
+        assert carried.id not in {d.contract_id for d in cash}

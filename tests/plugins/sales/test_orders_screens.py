@@ -102,3 +102,15 @@ def test_sal20_special_offer_screen_requests_and_lists(site, client):
     assert made.status_code == 302
     listed = client.get(page).text
     assert "团购" in listed and "Pending" in listed
+
+
+def test_orders_list_labels_orders_ended_with_their_contract(site, client):
+    ended = place(site)
+    ended.status = OrderStatus.terminated  # as customer service's dunning release leaves it
+    db.session.commit()
+    login(client, site.rep.email)
+    page = client.get(BASE, query_string={"status": "terminated"})
+    assert page.status_code == 200 and page.text.count("<tr class=") == 1
+    options = ("Voided", "Terminated", "Cancelled")
+    assert all(f">{label}</option>" in page.text for label in options)
+    assert "<td>Terminated</td>" in page.text.split("<tr class=")[1]
