@@ -4,7 +4,6 @@ goes contracted → registered), the statutory 30-day online-filing clock from s
 contracts at risk, and the contract ledger.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,7 +19,12 @@ from core.plugins.state import get_settings
 from core.services.transaction import company_transaction
 from plugins.customer_service.contracts.services import ContractRefused, company_of
 from plugins.customer_service.contracts.signing import missing_annexes
-from plugins.customer_service.models import Contract, ContractStatus, InstalmentKind
+from plugins.customer_service.models import (
+    Contract,
+    ContractStatus,
+    Instalment,
+    InstalmentKind,
+)
 from plugins.sales.models import UnitState
 from plugins.sales.orders.models import PaymentMethod
 
@@ -41,43 +45,39 @@ class PaymentPosition:
         return self.paid >= self.due
 
 
-def _line(line: dict) -> tuple[str, str, Decimal]:
-    return str(line["what"]), str(line["due"]), Decimal(str(line["amount"]))
-
-
-def down_payment_lines(schedule: list[dict], price: Decimal) -> list[tuple]:
-    """The down payment of a mortgage schedule: the price lines before the loan. The purchase
-    plan (sales ``plans.purchase_plan``) writes the price lines in order, deposit, due at
-    signing, then the loan paid by the bank, which completes the price; so the loan is the
-    line at which the running total of the price lines reaches the price."""
+def down_payment_lines(instalments: list[Instalment], price: Decimal) -> list[Instalment]:
+    """The down payment of a mortgage contract: its live price instalments (neither taxes and
+    fees, engineering changes, advances nor those a payment-method change superseded) before
+    the loan. The purchase plan writes the price lines in order, deposit, due at signing,
+    then the loan paid by the bank, which completes the price, and the schedule numbers them
+    so (a method change adds the new plan's lines after the kept ones); so the loan is the
+    instalment at which the running total of the price instalments, by ``seq``, reaches the
+    price."""
+    live = sorted(
+        (i for i in instalments if i.kind == InstalmentKind.payment and i.superseded_on is None),
+        key=lambda i: i.seq,
+    )
     total, before = ZERO, []
-    for line in schedule:
-        if (line.get("kind") or "payment") != "payment":
-            continue
-        amount = Decimal(str(line["amount"]))
-        if total + amount >= price:
+    for instalment in live:
+        if total + instalment.amount >= price:
             return before
-        total += amount
-        before.append(_line(line))
+        total += instalment.amount
+        before.append(instalment)
     return before
 
 
 def payment_position(contract: Contract) -> PaymentPosition:
-    """Full payment and instalments: the price against everything paid on the price's
-    instalments. Mortgage: the down-payment instalments (the order's lines before the loan)
+    """What the receivables schedule (CS-09, the source of truth: it follows a change of
+    payment method) says must be paid first. Full payment and instalments: the price against
+    everything paid on the price's instalments. Mortgage: the down-payment instalments
     against what was paid on them."""
-    payments = [i for i in contract.instalments if i.kind == InstalmentKind.payment]
     if contract.payment_method != PaymentMethod.mortgage:
+        payments = [i for i in contract.instalments if i.kind == InstalmentKind.payment]
         return PaymentPosition("price", contract.price, sum((i.paid for i in payments), ZERO))
-    wanted = Counter(down_payment_lines(contract.order.current.schedule, contract.price))
-    due = sum((amount * n for (_w, _d, amount), n in wanted.items()), ZERO)
-    paid = ZERO
-    for instalment in payments:
-        key = (instalment.what, instalment.due_on.isoformat(), instalment.amount)
-        if wanted[key] > 0:
-            wanted[key] -= 1
-            paid += instalment.paid
-    return PaymentPosition("down_payment", due, paid)
+    down = down_payment_lines(contract.instalments, contract.price)
+    return PaymentPosition(
+        "down_payment", sum((i.amount for i in down), ZERO), sum((i.paid for i in down), ZERO)
+    )
 
 
 def registration_problems(contract: Contract) -> dict[str, list[str]]:

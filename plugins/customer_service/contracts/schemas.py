@@ -35,6 +35,9 @@ class InstalmentSchema(Schema):
     amount = fields.Decimal(as_string=True)
     paid = fields.Decimal(as_string=True)
     settled = fields.Boolean()
+    # CS-05: the day a new payment method replaced this unpaid price instalment (then amount
+    # 0 and settled); kept in the list as history.
+    superseded_on = fields.Date(allow_none=True)
 
 
 class ContractSchema(Schema):

@@ -2,6 +2,7 @@
 order, one contract (annex checklist, booking, signing, stamp, registration, term changes,
 cancellation), the contract ledger and the contracts at risk of the statutory filing clock."""
 
+import re
 from datetime import date
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -41,6 +42,11 @@ from plugins.sales.orders.models import Order, OrderStatus, PaymentMethod
 
 T = "customer_service/contracts/"
 CATEGORY = _l("Customer service")
+# The change history also shows the schedule a new payment method rewrote (CS-09); it is no
+# term of the change form, so it is not in ``changes.TERM_LABELS``.
+CHANGE_LABELS = {**changes.TERM_LABELS, "schedule": _l("Receivables schedule")}
+# A recorded schedule is its instalments as "#seq what due amount", joined by "; ".
+SCHEDULE_LINE = re.compile(r"; (?=#\d)")
 
 
 def _require(permission: str):
@@ -58,6 +64,17 @@ def _day(name: str, required: bool = True) -> date | None:
         return fields.Date().deserialize(value)
     except ValidationError:
         raise ValidationError({name: [_("Not a date (YYYY-MM-DD).")]}) from None
+
+
+def _recorded(terms: dict) -> list[tuple]:
+    """A change's terms before or after as (key, label, value) rows; the schedule's value
+    is its list of instalments."""
+    rows = []
+    for key, value in terms.items():
+        if key == "schedule" and value:
+            value = SCHEDULE_LINE.split(value)
+        rows.append((key, CHANGE_LABELS.get(key, key), value))
+    return rows
 
 
 def _filters(args) -> dict:
@@ -175,7 +192,7 @@ class ContractsView(ErpView):
             term_labels=changes.TERM_LABELS,
             major=changes.MAJOR,
             methods=list(PaymentMethod),
-            changes=change_rows,
+            changes=[(c, _recorded(c.before), _recorded(c.after)) for c in change_rows],
             cancellations=cancellation_rows,
             reasons=list(CancelReason),
             requests=requests,

@@ -1,7 +1,12 @@
-"""Dunning services (CS-10) other areas call: a paid instalment undoing a pre-release.
+"""Dunning services (CS-10) other areas call: a paid instalment undoing a pre-release, the
+reminders of instalments with nothing left to ask closed.
 
-Functions flush, never commit: they are steps of the caller's unit of work (a payment).
+Functions flush, never commit: they are steps of the caller's unit of work (a payment, a
+rewritten schedule).
 """
+
+from collections.abc import Iterable
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -46,12 +51,17 @@ def _still_past_pre_release(contract: Contract) -> bool:
     )
 
 
-def _close_open_tasks(instalment: Instalment) -> None:
-    """The rep's reminders about a paid instalment have nothing left to do."""
+def close_tasks_of(instalment_ids: Iterable[int], on: date, note: str) -> None:
+    """Close, on ``on`` with ``note``, the open dunning tasks (the rep's reminders and
+    investigations) of the instalments ``instalment_ids``: nothing is left to chase on them
+    (paid, or superseded by a new payment method, CS-05)."""
+    ids = list(instalment_ids)
+    if not ids:
+        return
     db.session.execute(
         update(DunningTask)
-        .where(DunningTask.instalment_id == instalment.id, DunningTask.done_on.is_(None))
-        .values(done_on=instalment.settled_on, note=_("Paid"))
+        .where(DunningTask.instalment_id.in_(ids), DunningTask.done_on.is_(None))
+        .values(done_on=on, note=note)
         .execution_options(synchronize_session=False)
     )
 
@@ -61,7 +71,7 @@ def instalment_settled(instalment: Instalment) -> None:
     unit is in pre_release because of dunning and no other open instalment of the contract
     is past the pre-release step, the unit goes back to the state it had before (logged by
     sales control, and the pre-release steps marked reverted)."""
-    _close_open_tasks(instalment)
+    close_tasks_of([instalment.id], instalment.settled_on, _("Paid"))
     contract = db.session.get(Contract, instalment.contract_id)
     unit = db.session.get(Unit, contract.unit_id)
     if unit.state != S.pre_release or contract.status not in (

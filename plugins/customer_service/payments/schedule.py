@@ -1,14 +1,15 @@
 """Rewriting the receivables schedule (CS-09) when the contract's payment method changes
 (CS-05): the ledger is the source of truth for dunning, so it must follow the new method.
 
-The instalments of the price that carry money (paid, partly paid) stay as they are, and so do
-the other kinds (taxes and fees, engineering changes, advances). The unpaid price instalments
-are superseded: kept, since dunning steps, tasks, notices and letters may refer to them, but
-with nothing left to ask (amount 0, settled, ``superseded_on`` set), so the dunning scan, the
-sums of the ledgers and every "open" query pass them by and the receivables list hides them.
-New instalments take their place, from the new method's plan with what the kept price
-instalments already ask for counted against its first lines. Flushes, never commits: a step
-of the change's approval.
+The paid price instalments stay as they are, and so do the other kinds (taxes and fees,
+engineering changes, advances); a partly paid one is closed at what was paid, its unpaid rest
+going over to the new plan. The unpaid price instalments are superseded: kept, since dunning
+steps, tasks, notices and letters may refer to them, but with nothing left to ask (amount 0,
+settled, ``superseded_on`` set), so the dunning scan, the sums of the ledgers and every "open"
+query pass them by and the receivables list hides them. New instalments take their place,
+from the new method's plan with the money already paid counted against its first lines (so a
+change from full payment to a mortgage always gets its loan line). Flushes, never commits: a
+step of the change's approval.
 """
 
 from dataclasses import dataclass
@@ -16,10 +17,11 @@ from datetime import date
 
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core.extensions import db
-from plugins.customer_service.dunning.models import DunningTask, Step
+from plugins.customer_service.dunning.models import Step
+from plugins.customer_service.dunning.services import close_tasks_of
 from plugins.customer_service.models import Contract, Instalment, InstalmentKind
 from plugins.customer_service.payments.services import (
     ZERO,
@@ -113,36 +115,30 @@ def rewrite_schedule(
 ) -> tuple[list[Line], list[Line]]:
     """Make the contract's price instalments follow ``lines`` (the new method's purchase-plan
     price lines, ``PlanLine.as_dict``, summing to the contract's price) from ``on``, the
-    day the change applies. Returns the instalments superseded and those added, as they
-    were written. A line the plan dates before ``on`` falls due on ``on``: the customer
-    cannot have been late on a schedule that did not exist. Refused (``ValidationError``
-    naming ``payment_method``) while an unpaid price instalment is claimed by an issued
-    notice or has put the unit in pre-release."""
+    day the change applies. Returns the open price instalments as they were and those
+    added. A line the plan dates before ``on`` falls due on ``on``: the customer cannot have
+    been late on a schedule that did not exist. Refused (``ValidationError``
+    naming ``payment_method``) while an open price instalment is claimed by an issued notice
+    or has put the unit in pre-release."""
     if sum((money(line["amount"]) for line in lines), ZERO) != contract.price:
         raise ValueError(f"the plan's lines do not sum to the price of {contract.number}")
     rows = _price_instalments(contract)
-    replaced = [i for i in rows if i.paid == 0 and not i.settled]
-    kept = [i for i in rows if i not in replaced]
-    _check_replaceable(contract, replaced)
-    covered = sum((i.amount for i in kept), ZERO)
+    open_rows = [i for i in rows if not i.settled]
+    replaced = [i for i in open_rows if i.paid == 0]
+    _check_replaceable(contract, open_rows)
+    before = [_line(i) for i in open_rows]
+    for instalment in open_rows:
+        if instalment.paid:  # partly paid: what was paid stays, the rest is replanned
+            instalment.amount = instalment.paid
+            instalment.settled, instalment.settled_on = True, on
+    covered = sum((i.amount for i in rows if i not in replaced), ZERO)
     if covered > contract.price:
         _refuse(_("The paid instalments ask more than the contract's price."))
     rest = _remaining(lines, covered)
-    before = [_line(i) for i in replaced]
     for instalment in replaced:
         instalment.amount, instalment.settled = ZERO, True
         instalment.settled_on = instalment.superseded_on = on
-    if replaced:
-        # Their reminders have nothing left to chase.
-        db.session.execute(
-            update(DunningTask)
-            .where(
-                DunningTask.instalment_id.in_([i.id for i in replaced]),
-                DunningTask.done_on.is_(None),
-            )
-            .values(done_on=on, note=why)
-            .execution_options(synchronize_session=False)
-        )
+    close_tasks_of([i.id for i in replaced], on, why)
     added = create_schedule(
         contract, [{**line, "due": max(date.fromisoformat(line["due"]), on)} for line in rest]
     )

@@ -243,7 +243,7 @@ def test_cs05_payment_method_change_rewrites_unpaid_schedule(cs):
         assert change.after["schedule"].startswith(f"#7 Due at signing {signing} 250000.00; ")
 
 
-def test_cs05_partly_paid_instalment_is_kept_and_counts_against_the_new_plan_first(cs):
+def test_cs05_partly_paid_instalment_keeps_what_was_paid_and_the_rest_is_replanned(cs):
     contract = signed(cs, 1)
     pay(cs, contract, None, "40000.00")  # 40,000 of the 100,000 due at signing
     approve(cs, ask(cs, contract, payment_method="instalments"))
@@ -252,15 +252,35 @@ def test_cs05_partly_paid_instalment_is_kept_and_counts_against_the_new_plan_fir
         price = price_lines(rows)
         assert [(i.seq, i.what, i.amount, i.paid, i.settled) for i in price] == [
             (1, "Deposit", D("50000.00"), D("50000.00"), True),
-            (2, "Due at signing", D("100000.00"), D("40000.00"), False),  # untouched
-            # The plan's 50,000 + 250,000 less the 150,000 the kept ones ask for.
-            (7, "Due at signing", D("150000.00"), 0, False),
+            (2, "Due at signing", D("40000.00"), D("40000.00"), True),  # closed at its 40,000
+            # The plan's 50,000 + 250,000 less the 90,000 paid.
+            (7, "Due at signing", D("210000.00"), 0, False),
             (8, "Instalment 1", D("233333.33"), 0, False),
             (9, "Instalment 2", D("233333.33"), 0, False),
             (10, "Instalment 3", D("233333.34"), 0, False),
         ]
         assert sum(i.amount for i in price) == PRICE
         assert [i.seq for i in rows if i.superseded_on] == [3]  # only the loan
+
+
+def test_cs05_full_payment_partly_paid_to_mortgage_gets_its_loan_line(cs):
+    """The balance of a full payment, partly paid, must not stand in for the bank's loan: the
+    mortgage plan's loan line is on the schedule after the change (CS-06 reads it)."""
+    contract = signed(cs, 1, method="full")
+    with company_scope(cs.a.id):
+        deposit, balance = price_lines(schedule(contract))
+    pay(cs, contract, None, "100000.00")
+    approve(cs, ask(cs, contract, payment_method="mortgage"))
+    with company_scope(cs.a.id):
+        price = price_lines(schedule(contract))
+        assert [(i.id, i.amount, i.settled) for i in price[:2]] == [
+            (deposit.id, D("50000.00"), True),
+            (balance.id, D("100000.00"), True),
+        ]
+        assert [(i.what, i.amount) for i in price[2:]] == [
+            ("Loan (paid by the bank)", D("850000.00"))
+        ]
+        assert sum(i.amount for i in price) == PRICE
 
 
 def test_cs05_rejected_payment_method_change_leaves_the_schedule(cs):

@@ -13,8 +13,10 @@ from core.plugins import state
 from core.tenancy import company_scope
 from plugins.customer_service.contracts import registration, signing
 from plugins.customer_service.contracts.services import ContractRefused
-from plugins.customer_service.models import Contract, ContractStatus
+from plugins.customer_service.models import Contract, ContractStatus, Instalment, InstalmentKind
 from plugins.sales.models import Unit, UnitState
+from plugins.sales.orders.models import PaymentMethod
+from tests.plugins.customer_service.test_contracts_changes import approve, ask
 from tests.plugins.customer_service.test_contracts_prepare import (
     ANNEXES,
     D,
@@ -80,15 +82,60 @@ def test_cs06_mortgage_needs_the_full_down_payment_not_the_loan(cs):
 
 
 def test_cs06_down_payment_lines_are_the_price_lines_before_the_loan(cs):
+    def line(seq, what, amount, kind=InstalmentKind.payment, superseded_on=None):
+        return Instalment(
+            seq=seq, what=what, amount=D(amount), kind=kind, superseded_on=superseded_on
+        )
+
     schedule = [
-        {"what": "Deposit", "due": "2026-11-25", "amount": "50000.00", "kind": "payment"},
-        {"what": "Due at signing", "due": "2026-12-02", "amount": "100000.00", "kind": "payment"},
-        {"what": "Loan", "due": "2026-12-02", "amount": "850000.00", "kind": "payment"},
-        {"what": "Deed tax", "due": "2026-12-02", "amount": "30000.00", "kind": "fee"},
-        {"what": "Layout change fee", "due": "2026-12-10", "amount": "5000.00"},
+        line(1, "Deposit", "50000.00"),
+        line(2, "Due at signing", "0.00", superseded_on=today()),  # replaced by a new method
+        line(3, "Deed tax", "30000.00", InstalmentKind.fee),
+        line(4, "Layout change fee", "5000.00", InstalmentKind.change),
+        line(6, "Loan (paid by the bank)", "850000.00"),
+        line(5, "Due at signing", "100000.00"),
     ]
     lines = registration.down_payment_lines(schedule, D("1000000.00"))
-    assert [what for what, _due, _amount in lines] == ["Deposit", "Due at signing"]
+    assert [(i.seq, i.what) for i in lines] == [(1, "Deposit"), (5, "Due at signing")]
+
+
+def test_cs06_registration_after_method_change_uses_the_contracts_schedule(cs):
+    """Full payment → mortgage through the approved change (CS-05). The order's schedule
+    still says full payment, where only the paid deposit comes before the balance that
+    completes the price; the contract's schedule (CS-09) says mortgage, with 100,000 more
+    due at signing before the loan. Registration follows the contract's: refused until that
+    is paid."""
+    contract = signed(cs, 1, method="full")
+    approve(cs, ask(cs, contract, payment_method="mortgage"))
+    with company_scope(cs.a.id):
+        contract = reload(Contract, contract.id)
+        assert contract.payment_method == PaymentMethod.mortgage
+        down = [i for i in contract.instalments if i.kind == InstalmentKind.payment]
+        # The full payment's unpaid balance is superseded, the mortgage plan's lines follow.
+        assert [(i.what, i.amount, i.superseded_on is not None) for i in down] == [
+            ("Deposit", D("50000.00"), False),
+            ("Due at signing", D("0.00"), True),
+            ("Due at signing", D("100000.00"), False),
+            ("Loan (paid by the bank)", D("850000.00"), False),
+        ]
+        position = registration.payment_position(contract)
+        assert (position.part, position.due, position.paid) == (
+            "down_payment",
+            D("150000.00"),
+            D("50000.00"),
+        )
+        due_at_signing = down[2].id
+    with pytest.raises(ContractRefused) as refused:
+        register(cs, contract)
+    assert set(refused.value.fields) == {"paid"}
+    assert "50000.00 of 150000.00" in str(refused.value)
+    with company_scope(cs.a.id):
+        instalment = reload(Instalment, due_at_signing)
+        instalment.paid, instalment.settled = instalment.amount, True
+        db.session.commit()
+    register(cs, contract)  # the loan and the fees stay unpaid
+    with company_scope(cs.a.id):
+        assert reload(Contract, contract.id).status == ContractStatus.registered
 
 
 def test_cs06_not_stamped_or_incomplete_refused_with_the_reason(cs):

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.services.companies import add_member, create_user
 from core.tenancy import company_scope
 from plugins.customer_service.contracts import cancellation as cancellations
-from plugins.customer_service.contracts import registration
+from plugins.customer_service.contracts import changes, registration
 from plugins.customer_service.contracts.demo_data import demo_contracts
 from plugins.customer_service.contracts.models import ChangeStatus, ContractChange
 from plugins.customer_service.models import Contract, ContractStatus
@@ -210,3 +210,60 @@ def test_cs04_demo_contracts_for_the_active_orders(cs):
         assert {contracts[o.id].status for o in fresh[1:]} == {ContractStatus.signed}
         pending = db.session.scalars(select(ContractChange)).all()
         assert [c.status for c in pending] == [ChangeStatus.pending]
+
+
+# --- CS-05 + CS-09: a rewritten schedule on the contract page and in the API ----------------
+
+
+def method_changed(w) -> Contract:
+    """A mortgage contract switched to full payment through the approval route: the unpaid
+    due-at-signing (#2) and loan (#3) are superseded today, the balance (#7) replaces them."""
+    contract = signed(w, 1)
+    change = changes.request_change(
+        contract, w.cs_rep, {"terms": {"payment_method": "full"}, "reason": "no loan"}
+    )
+    for approver in (w.cs_manager, w.vp):
+        db.session.expire_all()
+        approvals.approve(
+            db.session.get(approvals.ApprovalRequest, change.approval_request_id), approver
+        )
+    return contract
+
+
+def test_cs05_contract_page_marks_superseded_instalments_and_shows_the_rewritten_schedule(
+    cs, client
+):
+    contract = method_changed(cs)
+    signing = today() + timedelta(days=7)
+    login(client, "csrep-a@example.com")
+    page = client.get(f"/admin/cs_contracts/{contract.id}").text
+    history = page[page.index("Term changes") : page.index("<h4>Receivables schedule")]
+    # The change history names the schedule and lists its instalments one a line.
+    assert "Receivables schedule: <ul" in history
+    assert f"<li>#2 Due at signing {signing} 100000.00</li>" in history
+    assert f"<li>#3 Loan (paid by the bank) {signing} 850000.00</li>" in history
+    assert f"<li>#7 Due at signing {signing} 950000.00</li>" in history
+    # The superseded instalments stay in the schedule, greyed and marked; the others not.
+    table = page[page.index("<h4>Receivables schedule") :]
+    rows = table.split("<tr")[2:]  # after the header
+    marked = [row for row in rows if f"superseded on {today()}" in row]
+    assert [row.split("<td>")[1].split("<")[0] for row in marked] == ["2", "3"]
+    assert all(row.startswith(' class="text-muted"') for row in marked)
+    assert not any("text-muted" in row or "superseded" in row for row in rows if row not in marked)
+
+
+def test_cs05_api_lists_superseded_instalments_with_their_day(cs, client):
+    contract = method_changed(cs)
+    auth = bearer(cs.cs_rep, cs.a)
+    body = client.get(f"{API}/{contract.id}", headers=auth).json
+    price = [i for i in body["instalments"] if i["kind"] == "payment"]
+    assert [(i["seq"], i["amount"], i["superseded_on"]) for i in price] == [
+        (1, "50000.00", None),
+        (2, "0.00", today().isoformat()),
+        (3, "0.00", today().isoformat()),
+        (7, "950000.00", None),
+    ]
+    doc = client.get("/api/v1/openapi.json", headers=auth).json
+    instalment = doc["components"]["schemas"]["CsContract"]["properties"]["instalments"]
+    schema = doc["components"]["schemas"][instalment["items"]["$ref"].rsplit("/", 1)[1]]
+    assert "superseded_on" in schema["properties"]
