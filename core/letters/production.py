@@ -196,7 +196,8 @@ def produce_batch(
     chunk_size: int = CHUNK_SIZE,
 ) -> list:
     """Enqueue the letters of ``subjects`` on the ``letters`` queue, a job per chunk (see the
-    module's notes); each subject's ``context`` must be JSON-safe. Returns the job records."""
+    module's notes), dispatched when the caller commits (:func:`core.jobs.enqueue`); each
+    subject's ``context`` must be JSON-safe. Returns the job records."""
     with company_scope(company.id):
         _kind(company, kind_key)  # refuse an unknown kind now, not in every job
     items = [_subject(s) for s in subjects]
