@@ -55,7 +55,8 @@ def tune_sqlite(engine) -> None:
     """The embedded SQLite database in write-ahead-log mode: readers no longer wait for the
     writer (the web process and in-process jobs share the file), and with ``synchronous``
     NORMAL a commit no longer waits for the disk twice. A crash of the process loses
-    nothing; a power loss may lose the last commits, never the file's consistency."""
+    nothing; a power loss may lose the last commits, never the file's consistency. Foreign
+    keys are enforced, as PostgreSQL enforces them (SQLite does not by default)."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return
 
@@ -64,6 +65,7 @@ def tune_sqlite(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
 

@@ -65,6 +65,20 @@ def test_erp_instance_path_chooses_the_instance_folder_and_default_database(inst
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance.resolve()}/erp.sqlite"
 
 
+def test_embedded_sqlite_enforces_foreign_keys_in_wal_mode(instance):
+    """The default database refuses a row pointing at nothing, as PostgreSQL does, and runs
+    in write-ahead-log mode (readers do not wait for the writer)."""
+    from core.app import create_app
+    from core.extensions import db
+
+    with create_app().app_context(), db.engine.begin() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        conn.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql("CREATE TABLE child (parent_id INTEGER REFERENCES parent (id))")
+        with pytest.raises(sa.exc.IntegrityError):
+            conn.exec_driver_sql("INSERT INTO child (parent_id) VALUES (7)")
+
+
 def test_secret_key_is_generated_once_private_and_reused(instance, tmp_path, monkeypatch):
     first = load().config["SECRET_KEY"]
     path = instance / "secret_key"
