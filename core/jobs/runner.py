@@ -44,7 +44,7 @@ def worker_app():
     if _app is None:
         from core.app import create_app
 
-        _app = create_app()
+        _app = create_app(web=False)
     return _app
 
 
