@@ -129,7 +129,7 @@ class LetterView(ErpModelView):
         "reference": _l("Reference"),
         "title": _l("Title"),
         "kind": _l("Kind"),
-        "step": _l("Step"),
+        "step": _l("Letter step"),
         "owner_type": _l("Subject type"),
         "owner_id": _l("Subject id"),
         "addressee": _l("Addressee"),

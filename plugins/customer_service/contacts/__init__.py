@@ -20,7 +20,8 @@ labels.register(
         "other": _l("Other"),
         "settled": _l("Settled on the spot"),
         "referred": _l("Referred to the CS manager"),
-        "signed": _l("Signed"),
+        # No "signed": labels are per code, that one is the contract's ("Signed"); the screens
+        # list signed-off weeks under a "Signed off" heading, not by their status.
         "planned": _l("Planned"),
         "done": _l("Done"),
         "visited": _l("Visited"),

@@ -172,12 +172,12 @@ LIST_COLUMNS = (
     ("contract_number", _l("Contract")),
     ("customer_name", _l("Customer")),
     ("unit_label", _l("Unit")),
-    ("rep_name", _l("Rep")),
+    ("rep_name", _l("CS rep")),
     ("what", _l("Instalment")),
     ("due_on", _l("Due")),
     ("outstanding", _l("Outstanding")),
     ("days_overdue", _l("Days overdue")),
-    ("step_label", _l("Step")),
+    ("step_label", _l("Dunning step")),
 )
 
 

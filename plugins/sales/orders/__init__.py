@@ -22,7 +22,7 @@ def _pct(default: str):
 labels.register(
     {
         "pending_approval": _l("Pending approval"),
-        "active": _l("Active"),
+        "active": _l("Valid"),
         "voided": _l("Voided"),
         "refunded": _l("Refunded"),
         "rejected": _l("Rejected"),
