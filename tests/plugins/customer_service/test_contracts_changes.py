@@ -296,6 +296,14 @@ def test_cs05_rejected_payment_method_change_leaves_the_schedule(cs):
         assert "schedule" not in reload(ContractChange, change.id).after
 
 
+def refused_by_the_vp(w, change) -> None:
+    """The CS manager approves; the VP's approval is refused, naming the payment method."""
+    approvals.approve(request_of(change), w.cs_manager)
+    with pytest.raises(ValidationError) as refused:
+        approvals.approve(request_of(change), w.vp)
+    assert list(refused.value.messages) == ["payment_method"]
+
+
 def test_cs05_payment_method_change_refused_while_money_for_a_replaced_instalment_is_due(cs):
     """A notice not yet received claims the down payment: the VP's approval is refused,
     naming the payment method, and nothing changes until the notice is received or
@@ -305,10 +313,7 @@ def test_cs05_payment_method_change_refused_while_money_for_a_replaced_instalmen
     with company_scope(cs.a.id):
         before = snapshot(contract)
     change = ask(cs, contract, payment_method="full")
-    approvals.approve(request_of(change), cs.cs_manager)
-    with pytest.raises(ValidationError) as refused:
-        approvals.approve(request_of(change), cs.vp)
-    assert list(refused.value.messages) == ["payment_method"]
+    refused_by_the_vp(cs, change)
     with company_scope(cs.a.id):
         assert snapshot(contract) == before
         assert reload(ContractChange, change.id).status == ChangeStatus.pending
@@ -322,10 +327,7 @@ def test_cs05_payment_method_change_refused_while_the_unit_is_pre_released(cs):
         db.session.commit()
         before = snapshot(contract)
     change = ask(cs, contract, payment_method="full")
-    approvals.approve(request_of(change), cs.cs_manager)
-    with pytest.raises(ValidationError) as refused:
-        approvals.approve(request_of(change), cs.vp)
-    assert list(refused.value.messages) == ["payment_method"]
+    refused_by_the_vp(cs, change)
     with company_scope(cs.a.id):
         assert snapshot(contract) == before
 
