@@ -92,14 +92,13 @@ _START = {
         *_CONTEXT, func.set_config("synchronous_commit", "off", True).label("relaxed")
     ),
 }
-_THIS_ATTEMPT = (
-    _table.c.id == bindparam("job_id"),
-    _table.c.attempts == bindparam("attempt"),
-    _table.c.status == JobStatus.started.value,
-)
 _FINISH = (
     update(_table)
-    .where(*_THIS_ATTEMPT)
+    .where(
+        _table.c.id == bindparam("job_id"),
+        _table.c.attempts == bindparam("attempt"),  # this attempt's, not a later one's
+        _table.c.status == JobStatus.started.value,
+    )
     .values(status=JobStatus.done.value, result=bindparam("outcome"), finished_at=bindparam("at"))
 )
 
