@@ -158,8 +158,8 @@ def _rewrite_schedule(change: ContractChange) -> None:
     why = _("Schedule rewritten for the payment method (change #%(id)d)", id=change.id)
     lines = plan_lines(contract, contract.payment_method)
     replaced, added = rewrite_schedule(contract, lines, today(), why)
-    change.before = {**change.before, "schedule": "; ".join(map(str, replaced)) or None}
-    change.after = {**change.after, "schedule": "; ".join(map(str, added)) or None}
+    change.before = {**change.before, "schedule": [str(line) for line in replaced]}
+    change.after = {**change.after, "schedule": [str(line) for line in added]}
 
 
 def _apply(change: ContractChange) -> None:

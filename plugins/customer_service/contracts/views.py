@@ -2,7 +2,6 @@
 order, one contract (annex checklist, booking, signing, stamp, registration, term changes,
 cancellation), the contract ledger and the contracts at risk of the statutory filing clock."""
 
-import re
 from datetime import date
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -45,8 +44,6 @@ CATEGORY = _l("Customer service")
 # The change history also shows the schedule a new payment method rewrote (CS-09); it is no
 # term of the change form, so it is not in ``changes.TERM_LABELS``.
 CHANGE_LABELS = {**changes.TERM_LABELS, "schedule": _l("Receivables schedule")}
-# A recorded schedule is its instalments as "#seq what due amount", joined by "; ".
-SCHEDULE_LINE = re.compile(r"; (?=#\d)")
 
 
 def _require(permission: str):
@@ -68,13 +65,8 @@ def _day(name: str, required: bool = True) -> date | None:
 
 def _recorded(terms: dict) -> list[tuple]:
     """A change's terms before or after as (key, label, value) rows; the schedule's value
-    is its list of instalments."""
-    rows = []
-    for key, value in terms.items():
-        if key == "schedule" and value:
-            value = SCHEDULE_LINE.split(value)
-        rows.append((key, CHANGE_LABELS.get(key, key), value))
-    return rows
+    is its list of instalments ("#seq what due amount")."""
+    return [(key, CHANGE_LABELS.get(key, key), value) for key, value in terms.items()]
 
 
 def _filters(args) -> dict:
